@@ -1,0 +1,258 @@
+"""Checks that span several tables of a scenario: names, references, shares.
+
+They run on the raw TOML data, defensively, so that they can report alongside the field errors
+of ``scenarios.schema`` and a planner sees every problem of a file at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from scenarios.units import WEEKDAYS, parse_duration, parse_time_of_day
+
+SHARE_TOLERANCE = 1e-6
+"""Shares must sum to 1 within this absolute tolerance."""
+
+Report = Callable[[str, str, Any], None]
+"""``report(path, message, value)`` records one problem."""
+
+
+def item_label(table: str, index: int, item: Any) -> str:
+    """Key path of one row of an array of tables: ``channels.voice`` or ``roster[3]``."""
+    name = item.get("name") if isinstance(item, dict) else None
+    if isinstance(name, str) and name and name.replace("-", "").replace("_", "").isalnum():
+        return f"{table}.{name}"
+    return f"{table}[{index}]"
+
+
+def did_you_mean(word: str, candidates: list[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest candidate, or an empty string."""
+    close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def _rows(raw: dict[str, Any], table: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    rows = raw.get(table)
+    if not isinstance(rows, list):
+        return
+    for index, row in enumerate(rows):
+        if isinstance(row, dict):
+            yield item_label(table, index, row), row
+
+
+def _names(raw: dict[str, Any], table: str) -> list[str]:
+    return [r["name"] for _, r in _rows(raw, table) if isinstance(r.get("name"), str)]
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _check_unique(raw: dict[str, Any], report: Report) -> None:
+    for table in ("regions", "channels", "sites", "shifts"):
+        seen: set[str] = set()
+        for label, row in _rows(raw, table):
+            name = row.get("name")
+            if isinstance(name, str):
+                if name in seen:
+                    report(f"{label}.name", f"{table} names must be unique", name)
+                seen.add(name)
+
+
+def _check_shares(raw: dict[str, Any], report: Report) -> None:
+    regions = _names(raw, "regions")
+    shares = [_number(r.get("share")) for _, r in _rows(raw, "regions")]
+    if shares and all(s is not None for s in shares):
+        total = sum(s for s in shares if s is not None)
+        if abs(total - 1.0) > SHARE_TOLERANCE:
+            report("regions.share", "region shares must sum to 1", round(total, 9))
+    for label, channel in _rows(raw, "channels"):
+        overrides = channel.get("region_shares")
+        if not isinstance(overrides, dict):
+            continue
+        for region in overrides:
+            if region not in regions:
+                report(
+                    f"{label}.region_shares.{region}",
+                    "is not a defined region" + did_you_mean(region, regions),
+                    region,
+                )
+        values = [_number(v) for v in overrides.values()]
+        if all(v is not None for v in values):
+            total = sum(v for v in values if v is not None)
+            if abs(total - 1.0) > SHARE_TOLERANCE:
+                report(f"{label}.region_shares", "shares must sum to 1", round(total, 9))
+
+
+def _check_references(raw: dict[str, Any], report: Report) -> None:
+    channels = _names(raw, "channels")
+    sites = _names(raw, "sites")
+    for label, site in _rows(raw, "sites"):
+        skills = site.get("skills")
+        for k, skill in enumerate(skills if isinstance(skills, list) else []):
+            if isinstance(skill, str) and skill not in channels:
+                report(
+                    f"{label}.skills[{k}]",
+                    "is not a defined channel" + did_you_mean(skill, channels),
+                    skill,
+                )
+    for label, shift in _rows(raw, "shifts"):
+        allowed = shift.get("sites")
+        for k, site in enumerate(allowed if isinstance(allowed, list) else []):
+            if isinstance(site, str) and site not in sites:
+                report(
+                    f"{label}.sites[{k}]",
+                    "is not a defined site" + did_you_mean(site, sites),
+                    site,
+                )
+    routing = raw.get("routing")
+    priority = routing.get("priority") if isinstance(routing, dict) else None
+    seen: set[str] = set()
+    for k, name in enumerate(priority if isinstance(priority, list) else []):
+        if not isinstance(name, str):
+            continue
+        if name not in channels:
+            report(
+                f"routing.priority[{k}]",
+                "is not a defined channel" + did_you_mean(name, channels),
+                name,
+            )
+        elif name in seen:
+            report(f"routing.priority[{k}]", "is listed twice", name)
+        seen.add(name)
+
+
+def _check_coverage(raw: dict[str, Any], report: Report) -> None:
+    """Every channel and customer language with demand needs a site that can serve it."""
+    sites = [row for _, row in _rows(raw, "sites")]
+    region_language = {
+        r.get("name"): r.get("language", "any") for _, r in _rows(raw, "regions")
+    }
+    region_share = {r.get("name"): _number(r.get("share")) for _, r in _rows(raw, "regions")}
+
+    def serves(site: dict[str, Any], channel: str, language: Any) -> bool:
+        skills = site.get("skills") if isinstance(site.get("skills"), list) else []
+        languages = site.get("languages", ["any"])
+        languages = languages if isinstance(languages, list) else []
+        return channel in skills and (
+            language == "any" or "any" in languages or language in languages
+        )
+
+    for label, channel in _rows(raw, "channels"):
+        name = channel.get("name")
+        if not isinstance(name, str):
+            continue
+        if not any(serves(s, name, "any") for s in sites):
+            report(label, "no site has this channel among its skills", name)
+            continue
+        shares = channel.get("region_shares")
+        shares = shares if isinstance(shares, dict) else region_share
+        for region, language in region_language.items():
+            share = _number(shares.get(region))
+            if share and not any(serves(s, name, language) for s in sites):
+                report(
+                    label,
+                    f"no site with this skill speaks '{language}', "
+                    f"the language of region '{region}'",
+                    name,
+                )
+
+
+def _allowed_starts(shift: dict[str, Any]) -> list[int] | None:
+    starts = shift.get("starts")
+    if not isinstance(starts, dict):
+        return None
+    try:
+        first = parse_time_of_day(starts.get("from"))
+        last = parse_time_of_day(starts.get("to"))
+        step = max(1, round(parse_duration(starts.get("every")) / 60))
+    except ValueError:
+        return None
+    return [(first + k) % 1440 for k in range(0, (last - first) % 1440 + 1, step)]
+
+
+def _check_roster_rows(
+    raw: dict[str, Any],
+    rows: list[Any],
+    report: Report,
+    label_of: Callable[[int], str] = lambda index: f"roster[{index}]",
+) -> None:
+    """Roster rows must name a site and a template usable there, at an allowed start and day."""
+    sites = _names(raw, "sites")
+    shifts = {r["name"]: r for _, r in _rows(raw, "shifts") if isinstance(r.get("name"), str)}
+    horizon = _horizon_dates(raw)
+    for index, row in enumerate(rows):
+        if not isinstance(row, dict):
+            continue
+        label = label_of(index)
+        site, shift_name = row.get("site"), row.get("shift")
+        if isinstance(site, str) and site not in sites:
+            report(f"{label}.site", "is not a defined site" + did_you_mean(site, sites), site)
+        if not isinstance(shift_name, str):
+            continue
+        shift = shifts.get(shift_name)
+        if shift is None:
+            report(
+                f"{label}.shift",
+                "is not a defined shift" + did_you_mean(shift_name, list(shifts)),
+                shift_name,
+            )
+            continue
+        allowed_sites = shift.get("sites")
+        if isinstance(allowed_sites, list) and isinstance(site, str) and site in sites:
+            if site not in allowed_sites:
+                report(f"{label}.site", f"shift '{shift_name}' may not be used at this site", site)
+        starts = _allowed_starts(shift)
+        try:
+            start = parse_time_of_day(row.get("start"))
+        except ValueError:
+            start = None
+        if starts is not None and start is not None and start not in starts:
+            report(
+                f"{label}.start",
+                f"is not an allowed start of shift '{shift_name}'",
+                row.get("start"),
+            )
+        days = row.get("days")
+        allowed_days = shift.get("days", list(WEEKDAYS))
+        if isinstance(days, dt.date) and not isinstance(days, dt.datetime):
+            if horizon is not None and not horizon[0] - dt.timedelta(1) <= days <= horizon[1]:
+                report(f"{label}.days", "date lies outside the planning horizon", days)
+            days = [WEEKDAYS[days.weekday()]]
+        if isinstance(days, list) and isinstance(allowed_days, list):
+            for day in days:
+                if isinstance(day, str) and day in WEEKDAYS and day not in allowed_days:
+                    report(f"{label}.days", f"shift '{shift_name}' may not start on {day}", day)
+
+
+def _horizon_dates(raw: dict[str, Any]) -> tuple[dt.date, dt.date] | None:
+    info = raw.get("scenario")
+    if not isinstance(info, dict):
+        return None
+    start, days = info.get("start"), info.get("days")
+    if not isinstance(start, dt.date) or isinstance(start, dt.datetime):
+        return None
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 62:
+        return None
+    return start, start + dt.timedelta(days=days - 1)
+
+
+def check_raw(raw: dict[str, Any], report: Report) -> None:
+    """Run every cross-table check on the parsed TOML document ``raw``."""
+    _check_unique(raw, report)
+    _check_shares(raw, report)
+    _check_references(raw, report)
+    _check_coverage(raw, report)
+    roster = raw.get("roster")
+    if isinstance(roster, list):
+        _check_roster_rows(raw, roster, report)
+
+
+def check_roster_rows(raw: dict[str, Any], rows: list[Any], report: Report) -> None:
+    """Check roster rows read from a CSV file (labelled by CSV line) against ``raw``."""
+    _check_roster_rows(raw, rows, report, label_of=lambda index: f"line {index + 2}")
