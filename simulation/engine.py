@@ -68,6 +68,8 @@ class ReplicationResult:
     answered_cb: np.ndarray
     within_cb: np.ndarray
     open_missed_cb: np.ndarray
+    wait_p90_day_s: np.ndarray
+    """90th percentile of the wait of answered contacts, per channel and planning day [s]."""
     wait_p90_all_s: np.ndarray
     """Whole-horizon 90th percentile of the wait of answered contacts, per channel [s]."""
     productive_s: np.ndarray
@@ -569,6 +571,8 @@ def run(
     n_c = len(model.channels)
     wait_p90 = np.full((n_c, model.horizon.n_intervals), np.nan)
     wait_p90_all = np.full(n_c, np.nan)
+    day_of = model.horizon.interval_day
+    wait_p90_day = np.full((n_c, len(model.horizon.dates)), np.nan)
     for c in range(n_c):
         waits = np.frombuffer(floor.waits[c], dtype=float) if floor.waits[c] else np.zeros(0)
         index = (
@@ -577,6 +581,8 @@ def run(
             else np.zeros(0, dtype=np.int64)
         )
         wait_p90_all[c] = _p90(waits)
+        for d in range(wait_p90_day.shape[1]):
+            wait_p90_day[c, d] = _p90(waits[day_of[index] == d]) if len(waits) else math.nan
         if len(waits):
             order = np.argsort(index, kind="stable")
             bounds = np.searchsorted(index[order], np.arange(model.horizon.n_intervals + 1))
@@ -609,6 +615,7 @@ def run(
         answered_cb=np.array(floor.answered_cb),
         within_cb=np.array(floor.within_cb),
         open_missed_cb=np.array(floor.open_missed_cb),
+        wait_p90_day_s=wait_p90_day,
         wait_p90_all_s=wait_p90_all,
         productive_s=np.array(floor.productive),
         busy_s=np.array(floor.busy),

@@ -1,0 +1,439 @@
+"""KPIs of a run as documented tidy tables, and the run folder on disk.
+
+The only module that writes run folders. Every figure of ``intervals.csv`` and ``daily.csv`` is
+the mean over replications of that replication's figure; every figure of ``summary.json`` is the
+mean over replications of that replication's whole-horizon figure (ratio of its sums).
+Confidence intervals are Student-t over replications (scipy.stats.t).
+
+Service level (SPEC section 4): for real-time channels ``answered within target / denominator``
+with denominator ``answered + abandoned`` (counts = offered), ``answered`` (answered), or
+``answered + abandoned - abandons shorter than short_abandon`` (offered_excl_short). For
+asynchronous channels it is the share first responded to (reply sent) within the target,
+counting a contact still open at the end only once its deadline has passed. Accepted callbacks
+leave the voice denominator and form their own line, ``<channel>:callback``, whose service level
+is the share called back within ``callback.within``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import shutil
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from simulation.engine import ReplicationResult
+from simulation.model import SimModel
+
+INTERVAL_COLUMNS: dict[str, str] = {
+    "interval_start": "interval start, ISO 8601 UTC",
+    "interval_start_local": "interval start on the planning clock, ISO 8601 with offset",
+    "channel": "channel name (<channel>:callback for accepted voice callbacks)",
+    "arrived": "contacts arriving (bot sessions and recontacts included)",
+    "contained": "contacts resolved by the bot",
+    "offered": "contacts reaching the agent queue (callbacks moved to their own line)",
+    "answered": "answered (real time) or responded to (async)",
+    "abandoned": "abandoned while waiting",
+    "answered_within": "answered or responded to within the target",
+    "service_level": "service level under the channel's counting rule; empty if none offered",
+    "service_level_ci_low": "95 % Student-t interval over replications, low end",
+    "service_level_ci_high": "95 % Student-t interval over replications, high end",
+    "asa_s": "mean wait until an agent took the contact [s]",
+    "wait_p90_s": "90th percentile of that wait [s]",
+    "abandon_rate": "abandoned / (answered + abandoned)",
+    "backlog_end": "contacts waiting at the interval end",
+    "agents_on_duty": "mean agents logged in and available (not on break/offline) with the skill",
+    "occupancy": "busy time / available time of the agents with the skill",
+}
+"""The columns of ``intervals.csv`` with their meaning and units."""
+
+
+def _mean_ci(values: np.ndarray, confidence: float = 0.95) -> tuple[Any, Any, Any]:
+    """Mean and Student-t interval over axis 0, ignoring NaN (undefined replications)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=RuntimeWarning)
+        n = np.sum(~np.isnan(values), axis=0)
+        mean = np.nanmean(values, axis=0)
+        sd = np.nanstd(values, axis=0, ddof=1)
+        tq = stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1))
+        half = np.where(n >= 2, tq * sd / np.sqrt(np.maximum(n, 1)), np.nan)
+    return mean, mean - half, mean + half
+
+
+def _clip_share(low: Any, high: Any) -> tuple[Any, Any]:
+    """A service-level interval cannot leave [0, 1]; the Student-t one can, so clip it."""
+    return np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
+
+
+def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1), np.nan)
+
+
+@dataclass
+class Line:
+    """Counters of one reported line (a channel or a callback line), shape (reps, intervals)."""
+
+    name: str
+    channel: int
+    target_s: float
+    target_share: float
+    counts: str
+    arrived: np.ndarray
+    contained: np.ndarray
+    offered: np.ndarray
+    answered: np.ndarray
+    abandoned: np.ndarray
+    within: np.ndarray
+    denominator: np.ndarray
+    started: np.ndarray
+    wait_sum: np.ndarray
+    wait_p90: np.ndarray
+    wait_p90_day: np.ndarray
+    wait_p90_all: np.ndarray
+    backlog: np.ndarray
+    sites: list[int] = field(default_factory=list)
+
+
+def _lines(model: SimModel, reps: Sequence[ReplicationResult]) -> list[Line]:
+    def stack(name: str, c: int) -> np.ndarray:
+        return np.stack([getattr(r, name)[c] for r in reps])
+
+    scenario = model.scenario
+    zeros = np.zeros((len(reps), model.horizon.n_intervals))
+    nans = np.full_like(zeros, np.nan)
+    out = []
+    for spec in model.channels:
+        c = spec.index
+        answered, abandoned = stack("answered", c), stack("abandoned", c)
+        if not spec.real_time:
+            denominator = answered + stack("open_missed", c)
+        elif spec.counts == "answered":
+            denominator = answered
+        elif spec.counts == "offered_excl_short":
+            denominator = answered + abandoned - stack("short_abandoned", c)
+        else:
+            denominator = answered + abandoned
+        sites = [k for k, s in enumerate(scenario.sites) if spec.name in s.skills]
+        out.append(
+            Line(
+                spec.name, c, spec.target_s, spec.target_share, spec.counts,
+                stack("arrived", c), stack("contained", c), stack("offered", c), answered,
+                abandoned, stack("answered_within", c), denominator, stack("started", c),
+                stack("wait_sum_s", c), stack("wait_p90_s", c), stack("wait_p90_day_s", c),
+                np.array([r.wait_p90_all_s[c] for r in reps]), stack("backlog_end", c), sites,
+            )
+        )
+        if spec.callback is not None:
+            answered_cb = stack("answered_cb", c)
+            out.append(
+                Line(
+                    f"{spec.name}:callback", c, spec.callback[2], spec.target_share, "offered",
+                    zeros, zeros, stack("offered_cb", c), answered_cb, zeros,
+                    stack("within_cb", c), answered_cb + stack("open_missed_cb", c), zeros,
+                    zeros, nans, np.full((len(reps), len(model.horizon.dates)), np.nan),
+                    np.full(len(reps), np.nan), zeros, sites,
+                )
+            )
+    return out
+
+
+@dataclass
+class Results:
+    """KPIs of a simulated scenario: tidy tables plus the summary.
+
+    ``intervals``: one row per interval and line, columns ``INTERVAL_COLUMNS``.
+    ``daily``: the same by planning-clock day (``day``, ``date``), plus ``p_meet`` (share of
+    replications meeting the target that day).
+    ``replications``: one row per replication and line, whole-horizon figures.
+    ``sites``: one row per replication and site: ``paid_hours``, ``available_hours``,
+    ``busy_hours``, ``occupancy``, ``overtime_hours``, ``absent_shifts``, ``labor_cost``.
+    ``summary``: the dictionary written to ``summary.json`` (SPEC section 4).
+    ``contacts``: contacts simulated over all replications (warm-up and cool-down included).
+    """
+
+    intervals: pd.DataFrame
+    daily: pd.DataFrame
+    replications: pd.DataFrame
+    sites: pd.DataFrame
+    summary: dict[str, Any]
+    contacts: int
+
+
+def aggregate(
+    model: SimModel, reps: Sequence[ReplicationResult], seed: int, confidence: float = 0.95
+) -> Results:
+    """Turn replication counters into the KPI tables of SPEC section 4."""
+    horizon = model.horizon
+    scenario = model.scenario
+    lines = _lines(model, reps)
+    productive = np.stack([r.productive_s for r in reps])  # reps x sites x intervals
+    busy = np.stack([r.busy_s for r in reps])
+    utc = horizon.interval_starts_utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+    local = [t.isoformat() for t in horizon.interval_starts_local]
+    n_i = horizon.n_intervals
+
+    frames = []
+    for line in lines:
+        sl = _ratio(line.within, line.denominator)
+        sl_mean, sl_low, sl_high = _mean_ci(sl, confidence)
+        sl_low, sl_high = _clip_share(sl_low, sl_high)
+        prod = productive[:, line.sites, :].sum(axis=1)
+        bus = busy[:, line.sites, :].sum(axis=1)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "interval_start": utc,
+                    "interval_start_local": local,
+                    "channel": line.name,
+                    "arrived": line.arrived.mean(axis=0),
+                    "contained": line.contained.mean(axis=0),
+                    "offered": line.offered.mean(axis=0),
+                    "answered": line.answered.mean(axis=0),
+                    "abandoned": line.abandoned.mean(axis=0),
+                    "answered_within": line.within.mean(axis=0),
+                    "service_level": sl_mean,
+                    "service_level_ci_low": sl_low,
+                    "service_level_ci_high": sl_high,
+                    "asa_s": _mean_ci(_ratio(line.wait_sum, line.started))[0],
+                    "wait_p90_s": _mean_ci(line.wait_p90)[0],
+                    "abandon_rate": _mean_ci(
+                        _ratio(line.abandoned, line.answered + line.abandoned)
+                    )[0],
+                    "backlog_end": line.backlog.mean(axis=0),
+                    "agents_on_duty": prod.mean(axis=0) / horizon.interval_s,
+                    "occupancy": _mean_ci(_ratio(bus, prod))[0],
+                }
+            )
+        )
+    intervals = pd.concat(frames, ignore_index=True)
+
+    # daily, on the planning clock
+    day_of = horizon.interval_day
+    n_days = len(horizon.dates)
+    daily_frames = []
+    for line in lines:
+
+        def by_day(values: np.ndarray) -> np.ndarray:
+            out = np.zeros((values.shape[0], n_days))
+            for d in range(n_days):
+                out[:, d] = values[:, day_of == d].sum(axis=1)
+            return out
+
+        within, denominator = by_day(line.within), by_day(line.denominator)
+        sl = _ratio(within, denominator)
+        sl_mean, sl_low, sl_high = _mean_ci(sl, confidence)
+        sl_low, sl_high = _clip_share(sl_low, sl_high)
+        with np.errstate(invalid="ignore"):
+            meets = np.where(np.isnan(sl), np.nan, (sl >= line.target_share).astype(float))
+        answered, abandoned = by_day(line.answered), by_day(line.abandoned)
+        prod = by_day(productive[:, line.sites, :].sum(axis=1))
+        bus = by_day(busy[:, line.sites, :].sum(axis=1))
+        interval_counts = np.bincount(day_of, minlength=n_days)
+        daily_frames.append(
+            pd.DataFrame(
+                {
+                    "day": range(n_days),
+                    "date": [d.isoformat() for d in horizon.dates],
+                    "channel": line.name,
+                    "arrived": by_day(line.arrived).mean(axis=0),
+                    "contained": by_day(line.contained).mean(axis=0),
+                    "offered": by_day(line.offered).mean(axis=0),
+                    "answered": answered.mean(axis=0),
+                    "abandoned": abandoned.mean(axis=0),
+                    "answered_within": within.mean(axis=0),
+                    "service_level": sl_mean,
+                    "service_level_ci_low": sl_low,
+                    "service_level_ci_high": sl_high,
+                    "asa_s": _mean_ci(_ratio(by_day(line.wait_sum), by_day(line.started)))[0],
+                    "wait_p90_s": _mean_ci(line.wait_p90_day)[0],
+                    "abandon_rate": _mean_ci(_ratio(abandoned, answered + abandoned))[0],
+                    "backlog_end": [
+                        line.backlog[:, day_of == d][:, -1].mean() for d in range(n_days)
+                    ],
+                    "agents_on_duty": prod.mean(axis=0)
+                    / (interval_counts * horizon.interval_s),
+                    "occupancy": _mean_ci(_ratio(bus, prod))[0],
+                    "p_meet": _mean_ci(meets)[0],
+                }
+            )
+        )
+    daily = pd.concat(daily_frames, ignore_index=True)
+
+    # per replication, whole horizon
+    rep_rows = []
+    for line in lines:
+        for k, rep in enumerate(reps):
+            answered = line.answered[k].sum()
+            abandoned = line.abandoned[k].sum()
+            denominator = line.denominator[k].sum()
+            started = line.started[k].sum()
+            prod = productive[k, line.sites, :].sum()
+            bus = busy[k, line.sites, :].sum()
+            rep_rows.append(
+                {
+                    "replication": rep.replication,
+                    "channel": line.name,
+                    "arrived": line.arrived[k].sum(),
+                    "contained": line.contained[k].sum(),
+                    "offered": line.offered[k].sum(),
+                    "answered": answered,
+                    "abandoned": abandoned,
+                    "answered_within": line.within[k].sum(),
+                    "service_level": line.within[k].sum() / denominator
+                    if denominator > 0
+                    else math.nan,
+                    "asa_s": line.wait_sum[k].sum() / started if started > 0 else math.nan,
+                    "wait_p90_s": line.wait_p90_all[k],
+                    "abandon_rate": abandoned / (answered + abandoned)
+                    if answered + abandoned > 0
+                    else math.nan,
+                    "occupancy": bus / prod if prod > 0 else math.nan,
+                    "bot_cost": rep.bot_cost[line.channel] if ":" not in line.name else 0.0,
+                }
+            )
+    replications = pd.DataFrame(rep_rows)
+
+    site_rows = []
+    for k, rep in enumerate(reps):
+        for s, site in enumerate(scenario.sites):
+            prod, bus = productive[k, s].sum(), busy[k, s].sum()
+            site_rows.append(
+                {
+                    "replication": rep.replication,
+                    "site": site.name,
+                    "paid_hours": rep.paid_s[s] / 3600,
+                    "available_hours": prod / 3600,
+                    "busy_hours": bus / 3600,
+                    "occupancy": bus / prod if prod > 0 else math.nan,
+                    "overtime_hours": rep.overtime_s[s] / 3600,
+                    "absent_shifts": rep.absent_shifts[s],
+                    "labor_cost": rep.labor_cost[s],
+                }
+            )
+    sites = pd.DataFrame(site_rows)
+    summary = _summary(model, lines, replications, sites, reps, seed, confidence)
+    return Results(intervals, daily, replications, sites, summary, sum(r.contacts for r in reps))
+
+
+def _number(value: Any) -> float | None:
+    value = float(value)
+    return None if math.isnan(value) else value
+
+
+def _summary(
+    model: SimModel,
+    lines: list[Line],
+    replications: pd.DataFrame,
+    sites: pd.DataFrame,
+    reps: Sequence[ReplicationResult],
+    seed: int,
+    confidence: float,
+) -> dict[str, Any]:
+    channels: dict[str, Any] = {}
+    for line in lines:
+        rows = replications[replications["channel"] == line.name]
+        sl = rows["service_level"].to_numpy(dtype=float)
+        mean, low, high = _mean_ci(sl[:, None], confidence)
+        low, high = _clip_share(low, high)
+        spec = model.channels[line.channel]
+        channels[line.name] = {
+            "arrived": _number(rows["arrived"].mean()),
+            "offered": _number(rows["offered"].mean()),
+            "service_level": {
+                "mean": _number(mean[0]),
+                "ci95": [_number(low[0]), _number(high[0])],
+            },
+            "target": {
+                "within_s": line.target_s,
+                "share": line.target_share,
+                "counts": spec.counts if ":" not in line.name else "offered",
+            },
+            "met": bool(not math.isnan(mean[0]) and mean[0] >= line.target_share),
+            "asa_s": _number(rows["asa_s"].mean()),
+            "abandon_rate": _number(rows["abandon_rate"].mean()),
+            "occupancy": _number(rows["occupancy"].mean()),
+        }
+    site_summary = {}
+    for site in model.scenario.sites:
+        rows = sites[sites["site"] == site.name]
+        site_summary[site.name] = {
+            "paid_hours": float(rows["paid_hours"].mean()),
+            "occupancy": _number(rows["occupancy"].mean()),
+            "cost": float(rows["labor_cost"].mean()),
+            "overtime_hours": float(rows["overtime_hours"].mean()),
+        }
+    labor = float(np.mean([r.labor_cost.sum() for r in reps]))
+    bot = float(np.mean([r.bot_cost.sum() for r in reps]))
+    return {
+        "scenario": model.scenario.scenario.name,
+        "replications": len(reps),
+        "seed": seed,
+        "channels": channels,
+        "sites": site_summary,
+        "cost": {"labor": labor, "bot": bot, "total": labor + bot},
+    }
+
+
+# ------------------------------------------------------------------------------------------
+# Run folders
+
+
+def sha256_of(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def write_run(
+    results: Results,
+    out: Path,
+    manifest: dict[str, Any],
+    scenario_file: Path,
+    extra_inputs: Sequence[str] = (),
+) -> Path:
+    """Write a run folder atomically: a temporary sibling folder renamed at the end.
+
+    An interrupted run leaves no partial folder; an existing ``out`` is replaced only once the
+    new one is complete. ``extra_inputs`` are paths (relative to the scenario file) copied
+    beside ``scenario.toml`` so the folder can be re-run as it is.
+    """
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    try:
+        tmp.mkdir()
+        (tmp / "scenario.toml").write_bytes(scenario_file.read_bytes())
+        for relative in extra_inputs:
+            source = (scenario_file.parent / relative).resolve()
+            target = (tmp / relative).resolve()
+            if tmp.resolve() in target.parents and source.is_file():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, target)
+        results.intervals.to_csv(tmp / "intervals.csv", index=False)
+        results.daily.to_csv(tmp / "daily.csv", index=False)
+        results.replications.to_csv(tmp / "replications.csv", index=False)
+        results.sites.to_csv(tmp / "sites.csv", index=False)
+        (tmp / "summary.json").write_text(json.dumps(results.summary, indent=2) + "\n")
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+        if out.exists():
+            old = out.parent / f".{out.name}.old-{os.getpid()}"
+            out.rename(old)
+            tmp.rename(out)
+            shutil.rmtree(old)
+        else:
+            tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
