@@ -261,7 +261,7 @@ def _pay_factor_minutes(site: Site, horizon: Horizon, minutes: int) -> np.ndarra
         else:
             night = (minute_of_day >= begin) | (minute_of_day < end)
         factor += site.night.premium * night
-    factor += site.weekend_premium * (np.asarray(stamps.dayofweek) >= 5)
+    factor += site.weekend_premium * (np.asarray(stamps.day_of_week) >= 5)
     return np.concatenate([[0.0], np.cumsum(factor)])
 
 
