@@ -130,13 +130,13 @@ def _check_references(raw: dict[str, Any], report: Report) -> None:
 def _check_coverage(raw: dict[str, Any], report: Report) -> None:
     """Every channel and customer language with demand needs a site that can serve it."""
     sites = [row for _, row in _rows(raw, "sites")]
-    region_language = {
-        r.get("name"): r.get("language", "any") for _, r in _rows(raw, "regions")
-    }
-    region_share = {r.get("name"): _number(r.get("share")) for _, r in _rows(raw, "regions")}
+    regions = [r for _, r in _rows(raw, "regions") if isinstance(r.get("name"), str)]
+    region_language = {r["name"]: r.get("language", "any") for r in regions}
+    region_share = {r["name"]: _number(r.get("share")) for r in regions}
 
     def serves(site: dict[str, Any], channel: str, language: Any) -> bool:
-        skills = site.get("skills") if isinstance(site.get("skills"), list) else []
+        found = site.get("skills")
+        skills: list[Any] = found if isinstance(found, list) else []
         languages = site.get("languages", ["any"])
         languages = languages if isinstance(languages, list) else []
         return channel in skills and (
@@ -204,9 +204,9 @@ def _check_roster_rows(
             )
             continue
         allowed_sites = shift.get("sites")
-        if isinstance(allowed_sites, list) and isinstance(site, str) and site in sites:
-            if site not in allowed_sites:
-                report(f"{label}.site", f"shift '{shift_name}' may not be used at this site", site)
+        usable = not isinstance(allowed_sites, list) or site in allowed_sites
+        if isinstance(site, str) and site in sites and not usable:
+            report(f"{label}.site", f"shift '{shift_name}' may not be used at this site", site)
         starts = _allowed_starts(shift)
         try:
             start = parse_time_of_day(row.get("start"))

@@ -123,7 +123,9 @@ def _roster_days(value: Any) -> tuple[str, ...] | dt.date:
 class Model(BaseModel):
     """Base of every scenario table: frozen, unknown keys rejected."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", populate_by_name=True, allow_inf_nan=False
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -409,7 +411,10 @@ class Shift(Model):
     length: PositiveDuration = Field(le=7 * 86400.0, description="Time on site, e.g. '8h30m'.")
     paid: Duration | None = Field(None, ge=0.0, description="Paid time (default: length).")
     breaks: tuple[Break, ...] = Field((), description="[{ after, length }, ...].")
-    days: tuple[Weekday, ...] = Field(WEEKDAYS, description="Weekdays it may start on (all).")  # type: ignore[assignment]
+    days: tuple[Weekday, ...] = Field(
+        ("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
+        description="Weekdays it may start on (all).",
+    )
 
     @property
     def paid_s(self) -> float:

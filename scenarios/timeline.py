@@ -249,9 +249,7 @@ class ShiftInstance:
 
 def _pay_factor_minutes(site: Site, horizon: Horizon, minutes: int) -> np.ndarray:
     """Cumulative pay factor per minute from the horizon start (1 + night + weekend premium)."""
-    stamps = pd.date_range(horizon.start_utc, periods=minutes, freq="min").tz_convert(
-        site.timezone
-    )
+    stamps = pd.date_range(horizon.start_utc, periods=minutes, freq="min").tz_convert(site.timezone)
     minute_of_day = np.asarray(stamps.hour * 60 + stamps.minute)
     factor = np.ones(minutes)
     if site.night is not None:
@@ -277,7 +275,7 @@ def shift_instances(
     """
     roster = scenario.roster if roster is None else roster
     longest = max((s.length for s in scenario.shifts), default=0.0)
-    minutes = int(math.ceil((horizon.length_s + longest) / 60)) + 2
+    minutes = math.ceil((horizon.length_s + longest) / 60) + 2
     factors = {
         site.name: _pay_factor_minutes(site, horizon, minutes)
         for site in scenario.sites

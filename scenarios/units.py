@@ -7,6 +7,7 @@ midnight.
 
 from __future__ import annotations
 
+import math
 import re
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -32,7 +33,10 @@ def parse_duration(value: object) -> float:
     match = _DURATION.match(value)
     if match is None or not any(match.group(k) for k in "dhms"):
         raise ValueError('is not a duration; write it as "20s", "3m", "1h30m" or "24h"')
-    return sum(float(match.group(k)) * _UNIT_S[k] for k in "dhms" if match.group(k))
+    seconds = sum(float(match.group(k)) * _UNIT_S[k] for k in "dhms" if match.group(k))
+    if not math.isfinite(seconds):
+        raise ValueError("is too long to be a duration")
+    return seconds
 
 
 def format_duration(seconds: float) -> str:

@@ -153,8 +153,14 @@ def generate(model: SimModel, seed: int, replication: int) -> ContactTable:
         )
         queue = lookup[region[keep]]
         parts.append(
-            (t_queue[keep], np.full(int(keep.sum()), c), queue, handle[keep], patience[keep],
-             accepts[keep])
+            (
+                t_queue[keep],
+                np.full(int(keep.sum()), c),
+                queue,
+                handle[keep],
+                patience[keep],
+                accepts[keep],
+            )
         )
     t_all = np.concatenate([p[0] for p in parts])
     order = np.argsort(t_all, kind="stable")

@@ -28,7 +28,7 @@ from array import array
 from collections import deque
 from collections.abc import Generator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import simpy
@@ -139,8 +139,8 @@ class Floor:
             if spec.callback is None:
                 continue
             offer_after = spec.callback[0]
-            converts = (contacts.channel == spec.index) & contacts.callback & (
-                patience > offer_after
+            converts = (
+                (contacts.channel == spec.index) & contacts.callback & (patience > offer_after)
             )
             callback_at[converts] = contacts.t_queue_s[converts] + offer_after
             deadline[converts] = INF
@@ -166,6 +166,7 @@ class Floor:
         self.partial: list[list[list[dict[Agent, None]]]] = [
             [[{} for _ in range(c.concurrency)] for c in model.channels] for _ in range(n_s)
         ]
+
         # counters [channel][interval]
         def grid() -> list[list[float]]:
             return [[0.0] * n_i for _ in range(n_c)]
@@ -327,7 +328,7 @@ class Floor:
 
     def finish(self, event: Event) -> None:
         """An agent finishes a contact (SimPy callback of the handling timeout)."""
-        agent, i = event.value
+        agent, i = cast(tuple[Agent, int], event.value)
         now = self.env.now
         c = self.chan[i]
         if not self.real_time[c]:
@@ -346,7 +347,7 @@ class Floor:
             group = self.partial[agent.site][c]
             if held + 1 < concurrency:
                 group[held + 1].pop(agent, None)
-            if 0 < held and not agent.leaving:
+            if held > 0 and not agent.leaving:
                 group[held][agent] = None
         if held == 0:
             agent.holding = -1
@@ -559,7 +560,12 @@ def run(
                 agents.append(agent)
                 env.process(
                     agent_shift(
-                        env, floor, agent, begin, finish, aways,
+                        env,
+                        floor,
+                        agent,
+                        begin,
+                        finish,
+                        aways,
                         overtime[inst.site] if tile == 0 else None,
                     )
                 )

@@ -90,9 +90,7 @@ def _channel_spec(index: int, scenario: Scenario, name: str) -> ChannelSpec:
         concurrency=channel.concurrency,
         slowdown=tuple(slowdown),
         handle=(ht.distribution, ht.mean, ht.cv),
-        patience=None
-        if patience is None
-        else (patience.distribution, patience.mean, patience.cv),
+        patience=None if patience is None else (patience.distribution, patience.mean, patience.cv),
         callback=None
         if callback is None
         else (callback.offer_after, callback.accept_share, callback.within),
@@ -136,8 +134,11 @@ def build(scenario: Scenario) -> SimModel:
         tuple(
             (
                 names.index(name),
-                tuple(q for q, sites in enumerate(queue_sites) if s_index in sites
-                      and queues[q][0] == names.index(name)),
+                tuple(
+                    q
+                    for q, sites in enumerate(queue_sites)
+                    if s_index in sites and queues[q][0] == names.index(name)
+                ),
             )
             for name in order
             if name in site.skills

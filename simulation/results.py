@@ -76,7 +76,9 @@ def _clip_share(low: Any, high: Any) -> tuple[Any, Any]:
 
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1), np.nan)
+        return np.where(
+            denominator > 0, numerator / np.where(denominator > 0, denominator, 1), np.nan
+        )
 
 
 @dataclass
@@ -126,22 +128,50 @@ def _lines(model: SimModel, reps: Sequence[ReplicationResult]) -> list[Line]:
         sites = [k for k, s in enumerate(scenario.sites) if spec.name in s.skills]
         out.append(
             Line(
-                spec.name, c, spec.target_s, spec.target_share, spec.counts,
-                stack("arrived", c), stack("contained", c), stack("offered", c), answered,
-                abandoned, stack("answered_within", c), denominator, stack("started", c),
-                stack("wait_sum_s", c), stack("wait_p90_s", c), stack("wait_p90_day_s", c),
-                np.array([r.wait_p90_all_s[c] for r in reps]), stack("backlog_end", c), sites,
+                spec.name,
+                c,
+                spec.target_s,
+                spec.target_share,
+                spec.counts,
+                stack("arrived", c),
+                stack("contained", c),
+                stack("offered", c),
+                answered,
+                abandoned,
+                stack("answered_within", c),
+                denominator,
+                stack("started", c),
+                stack("wait_sum_s", c),
+                stack("wait_p90_s", c),
+                stack("wait_p90_day_s", c),
+                np.array([r.wait_p90_all_s[c] for r in reps]),
+                stack("backlog_end", c),
+                sites,
             )
         )
         if spec.callback is not None:
             answered_cb = stack("answered_cb", c)
             out.append(
                 Line(
-                    f"{spec.name}:callback", c, spec.callback[2], spec.target_share, "offered",
-                    zeros, zeros, stack("offered_cb", c), answered_cb, zeros,
-                    stack("within_cb", c), answered_cb + stack("open_missed_cb", c), zeros,
-                    zeros, nans, np.full((len(reps), len(model.horizon.dates)), np.nan),
-                    np.full(len(reps), np.nan), zeros, sites,
+                    f"{spec.name}:callback",
+                    c,
+                    spec.callback[2],
+                    spec.target_share,
+                    "offered",
+                    zeros,
+                    zeros,
+                    stack("offered_cb", c),
+                    answered_cb,
+                    zeros,
+                    stack("within_cb", c),
+                    answered_cb + stack("open_missed_cb", c),
+                    zeros,
+                    zeros,
+                    nans,
+                    np.full((len(reps), len(model.horizon.dates)), np.nan),
+                    np.full(len(reps), np.nan),
+                    zeros,
+                    sites,
                 )
             )
     return out
@@ -180,7 +210,6 @@ def aggregate(
     busy = np.stack([r.busy_s for r in reps])
     utc = horizon.interval_starts_utc.strftime("%Y-%m-%dT%H:%M:%SZ")
     local = [t.isoformat() for t in horizon.interval_starts_local]
-    n_i = horizon.n_intervals
 
     frames = []
     for line in lines:
@@ -260,8 +289,7 @@ def aggregate(
                     "backlog_end": [
                         line.backlog[:, day_of == d][:, -1].mean() for d in range(n_days)
                     ],
-                    "agents_on_duty": prod.mean(axis=0)
-                    / (interval_counts * horizon.interval_s),
+                    "agents_on_duty": prod.mean(axis=0) / (interval_counts * horizon.interval_s),
                     "occupancy": _mean_ci(_ratio(bus, prod))[0],
                     "p_meet": _mean_ci(meets)[0],
                 }

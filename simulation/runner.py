@@ -76,9 +76,7 @@ def run_replications(
         initializer=_init_worker,
         initargs=(model,),
     ) as pool:
-        futures: list[Future[Timed]] = [
-            pool.submit(_replicate_in_worker, seed, r) for r in wanted
-        ]
+        futures: list[Future[Timed]] = [pool.submit(_replicate_in_worker, seed, r) for r in wanted]
         if on_done is not None:
             for future in futures:
                 future.add_done_callback(lambda f: on_done(f.result()))

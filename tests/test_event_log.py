@@ -87,30 +87,32 @@ def agent_of(log: list[tuple[float, str, int, str, int]], contact: int) -> int:
 
 def test_priority_beats_age() -> None:
     """A freed agent takes the highest-priority channel first, even if email waited longer."""
-    raw = tiny([{"name": "voice", "kind": "voice"}, {"name": "email", "kind": "email",
-                "target": {"within": "1h", "share": 0.8}}], priority=["voice", "email"])
-    log, _ = simulate_log(raw, [(0.0, "voice", 100.0), (10.0, "email", 50.0),
-                                (20.0, "voice", 30.0)])
-    assert events(log, "answer") == [
-        (0.0, "answer", 0), (100.0, "answer", 2), (130.0, "answer", 1)
-    ]
+    raw = tiny(
+        [
+            {"name": "voice", "kind": "voice"},
+            {"name": "email", "kind": "email", "target": {"within": "1h", "share": 0.8}},
+        ],
+        priority=["voice", "email"],
+    )
+    log, _ = simulate_log(
+        raw, [(0.0, "voice", 100.0), (10.0, "email", 50.0), (20.0, "voice", 30.0)]
+    )
+    assert events(log, "answer") == [(0.0, "answer", 0), (100.0, "answer", 2), (130.0, "answer", 1)]
 
 
 def test_oldest_first_within_a_channel() -> None:
     """Within a channel, the oldest waiting contact is taken first (FIFO)."""
     raw = tiny([{"name": "voice", "kind": "voice"}])
-    log, _ = simulate_log(raw, [(0.0, "voice", 100.0), (10.0, "voice", 5.0),
-                                (20.0, "voice", 5.0)])
-    assert events(log, "answer") == [
-        (0.0, "answer", 0), (100.0, "answer", 1), (105.0, "answer", 2)
-    ]
+    log, _ = simulate_log(raw, [(0.0, "voice", 100.0), (10.0, "voice", 5.0), (20.0, "voice", 5.0)])
+    assert events(log, "answer") == [(0.0, "answer", 0), (100.0, "answer", 1), (105.0, "answer", 2)]
 
 
 def test_new_contact_goes_to_longest_idle_agent() -> None:
     """Of two idle agents, the one idle longer gets the new contact."""
     raw = tiny([{"name": "voice", "kind": "voice"}], agents=2)
-    log, _ = simulate_log(raw, [(10.0, "voice", 10.0), (30.0, "voice", 10.0),
-                                (35.0, "voice", 10.0)])
+    log, _ = simulate_log(
+        raw, [(10.0, "voice", 10.0), (30.0, "voice", 10.0), (35.0, "voice", 10.0)]
+    )
     first, second, third = agent_of(log, 0), agent_of(log, 1), agent_of(log, 2)
     # contact 0 went to one agent (idle since 0, freed at 20); the other has been idle since 0
     assert second != first
@@ -145,24 +147,34 @@ def test_shift_end_finishes_contact_in_hand_then_next_shift_starts_on_time() -> 
 
 def test_chat_concurrency_with_slowdown() -> None:
     """An agent holds up to two chats; the second one takes 1.5 times as long."""
-    raw = tiny([{"name": "chat", "kind": "chat", "concurrency": 2,
-                 "concurrency_slowdown": [1.0, 1.5]}])
-    log, _ = simulate_log(raw, [(0.0, "chat", 100.0), (10.0, "chat", 100.0),
-                                (20.0, "chat", 100.0)])
+    raw = tiny(
+        [{"name": "chat", "kind": "chat", "concurrency": 2, "concurrency_slowdown": [1.0, 1.5]}]
+    )
+    log, _ = simulate_log(raw, [(0.0, "chat", 100.0), (10.0, "chat", 100.0), (20.0, "chat", 100.0)])
     assert events(log, "answer", "finish") == [
-        (0.0, "answer", 0), (10.0, "answer", 1), (100.0, "finish", 0),
-        (100.0, "answer", 2), (160.0, "finish", 1), (250.0, "finish", 2),
+        (0.0, "answer", 0),
+        (10.0, "answer", 1),
+        (100.0, "finish", 0),
+        (100.0, "answer", 2),
+        (160.0, "finish", 1),
+        (250.0, "finish", 2),
     ]
 
 
 def test_abandonment_at_patience() -> None:
     """A waiting customer abandons when patience runs out; abandoned ones are never answered."""
-    raw = tiny([{"name": "voice", "kind": "voice",
-                 "patience": {"mean": "1m", "distribution": "fixed"}}])
-    log, result = simulate_log(raw, [(0.0, "voice", 200.0), (10.0, "voice", 10.0),
-                                     (150.0, "voice", 10.0)], patience={1: 60.0, 2: 100.0})
+    raw = tiny(
+        [{"name": "voice", "kind": "voice", "patience": {"mean": "1m", "distribution": "fixed"}}]
+    )
+    log, result = simulate_log(
+        raw,
+        [(0.0, "voice", 200.0), (10.0, "voice", 10.0), (150.0, "voice", 10.0)],
+        patience={1: 60.0, 2: 100.0},
+    )
     assert events(log, "answer", "abandon") == [
-        (0.0, "answer", 0), (70.0, "abandon", 1), (200.0, "answer", 2)
+        (0.0, "answer", 0),
+        (70.0, "abandon", 1),
+        (200.0, "answer", 2),
     ]
     assert result.abandoned.sum() == 1
     assert result.answered_within.sum() == 1  # contact 0 at once; contact 2 waited 50 s
@@ -170,13 +182,22 @@ def test_abandonment_at_patience() -> None:
 
 def test_callback_keeps_place_and_cannot_abandon() -> None:
     """Virtual hold: an accepting caller keeps their place and is called back; others abandon."""
-    raw = tiny([{"name": "voice", "kind": "voice",
-                 "patience": {"mean": "100s", "distribution": "fixed"},
-                 "callback": {"offer_after": "60s", "accept_share": 1.0, "within": "1h"}}])
+    raw = tiny(
+        [
+            {
+                "name": "voice",
+                "kind": "voice",
+                "patience": {"mean": "100s", "distribution": "fixed"},
+                "callback": {"offer_after": "60s", "accept_share": 1.0, "within": "1h"},
+            }
+        ]
+    )
     contacts = [(0.0, "voice", 500.0), (10.0, "voice", 10.0), (20.0, "voice", 10.0)]
     log, result = simulate_log(raw, contacts, patience={1: 100.0, 2: 100.0}, callback={1})
     assert events(log, "answer", "abandon", "callback") == [
-        (0.0, "answer", 0), (120.0, "abandon", 2), (500.0, "callback", 1)
+        (0.0, "answer", 0),
+        (120.0, "abandon", 2),
+        (500.0, "callback", 1),
     ]
     assert result.offered_cb.sum() == 1 and result.within_cb.sum() == 1
     assert result.offered.sum() == 2  # the callback left the voice denominator
@@ -185,13 +206,23 @@ def test_callback_keeps_place_and_cannot_abandon() -> None:
 def test_language_routing() -> None:
     """A contact goes only to agents of a site that speaks its region's language."""
     raw = tiny([{"name": "voice", "kind": "voice"}])
-    raw["regions"] = [{"name": "de", "timezone": "UTC", "share": 0.5, "language": "de"},
-                      {"name": "fr", "timezone": "UTC", "share": 0.5, "language": "fr"}]
+    raw["regions"] = [
+        {"name": "de", "timezone": "UTC", "share": 0.5, "language": "de"},
+        {"name": "fr", "timezone": "UTC", "share": 0.5, "language": "fr"},
+    ]
     raw["sites"][0]["languages"] = ["de"]
-    raw["sites"].append({"name": "t", "timezone": "UTC", "skills": ["voice"],
-                         "languages": ["fr"], "hourly_cost": 10.0})
-    raw["roster"].append({"site": "t", "shift": "day", "start": "00:00", "days": ["mon"],
-                          "agents": 1})
+    raw["sites"].append(
+        {
+            "name": "t",
+            "timezone": "UTC",
+            "skills": ["voice"],
+            "languages": ["fr"],
+            "hourly_cost": 10.0,
+        }
+    )
+    raw["roster"].append(
+        {"site": "t", "shift": "day", "start": "00:00", "days": ["mon"], "agents": 1}
+    )
     model = build(build_scenario(raw))
     french = contact_table(model, [(0.0, "voice", 100.0), (10.0, "voice", 10.0)], region=1)
     result = run(model, french, seed=3, replication=0, trace=True)
@@ -203,11 +234,22 @@ def test_language_routing() -> None:
 def test_bot_escalation_and_recontact() -> None:
     """Bot: escalated contacts reach the queue after the bot time with longer handling;
     contained ones that come back arrive recontact_after later, without the bot."""
-    base = tiny([{"name": "chat", "kind": "chat",
-                  "volume": {"per": "day", "count": 500},
-                  "handle_time": {"mean": "5m", "distribution": "fixed"},
-                  "bot": {"containment": 0.0, "time": "2m", "cost_per_session": 0.5,
-                          "escalated_handle_time_factor": 1.2}}])
+    base = tiny(
+        [
+            {
+                "name": "chat",
+                "kind": "chat",
+                "volume": {"per": "day", "count": 500},
+                "handle_time": {"mean": "5m", "distribution": "fixed"},
+                "bot": {
+                    "containment": 0.0,
+                    "time": "2m",
+                    "cost_per_session": 0.5,
+                    "escalated_handle_time_factor": 1.2,
+                },
+            }
+        ]
+    )
     escalate = build(build_scenario(base))
     table = generate(escalate, seed=5, replication=0)
     assert np.allclose(table.handle_s, 360.0)  # 5 min x 1.2
@@ -215,8 +257,9 @@ def test_bot_escalation_and_recontact() -> None:
     assert table.bot_sessions.sum() == table.arrived.sum() > 0
 
     contained = copy.deepcopy(base)
-    contained["channels"][0]["bot"].update(containment=1.0, recontact_share=1.0,
-                                           recontact_after="3h")
+    contained["channels"][0]["bot"].update(
+        containment=1.0, recontact_share=1.0, recontact_after="3h"
+    )
     model = build(build_scenario(contained))
     back = generate(model, seed=5, replication=0)
     assert np.allclose(back.handle_s, 300.0)  # recontacts are handled at the normal time
@@ -230,8 +273,7 @@ def test_bot_escalation_and_recontact() -> None:
 
 def test_absent_agents_are_unpaid_and_offline_block_is_taken() -> None:
     """Absent agents cost nothing; the offline block removes its share of available time."""
-    raw = tiny([{"name": "voice", "kind": "voice"}], agents=3,
-               site={"absenteeism": 1.0})
+    raw = tiny([{"name": "voice", "kind": "voice"}], agents=3, site={"absenteeism": 1.0})
     model = build(build_scenario(raw))
     result = run(model, contact_table(model, []), seed=1, replication=0)
     assert result.labor_cost.sum() == 0 and result.absent_shifts.sum() == 3
@@ -252,12 +294,15 @@ def test_night_and_weekend_premiums_in_site_time() -> None:
     """
     import datetime as dt
 
-    raw = tiny([{"name": "voice", "kind": "voice"}],
-               rows=[{"site": "s", "shift": "day", "start": "20:00", "days": ["fri"],
-                      "agents": 1}],
-               site={"timezone": "America/New_York",
-                     "night": {"from": "22:00", "to": "06:00", "premium": 0.5},
-                     "weekend_premium": 0.25})
+    raw = tiny(
+        [{"name": "voice", "kind": "voice"}],
+        rows=[{"site": "s", "shift": "day", "start": "20:00", "days": ["fri"], "agents": 1}],
+        site={
+            "timezone": "America/New_York",
+            "night": {"from": "22:00", "to": "06:00", "premium": 0.5},
+            "weekend_premium": 0.25,
+        },
+    )
     raw["scenario"].update(start=dt.date(2026, 1, 5), days=7)
     model = build(build_scenario(raw))
     (instance,) = model.instances

@@ -97,9 +97,7 @@ def simulate(
     ] = None,
     seed: Annotated[int | None, typer.Option(min=0, help="Seed (default: [run].seed).")] = None,
     out: Annotated[Path | None, typer.Option(help="Output folder.")] = None,
-    workers: Annotated[
-        int, typer.Option(min=1, max=256, help="Parallel worker processes.")
-    ] = 1,
+    workers: Annotated[int, typer.Option(min=1, max=256, help="Parallel worker processes.")] = 1,
 ) -> None:
     """Run the scenario, show progress, print a KPI table and write the run folder."""
     scenario = _load(file)

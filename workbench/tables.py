@@ -21,11 +21,18 @@ def kpi_table(summary: dict[str, Any]) -> Table:
         title=f"{summary['scenario']}: {summary['replications']} replications, "
         f"seed {summary['seed']}"
     )
-    for column in ("channel", "offered", "SL", "SL 95% CI", "target", "met",
-                   "ASA [s]", "abandon", "occupancy"):
-        table.add_column(
-            column, justify="left" if column == "channel" else "right", no_wrap=True
-        )
+    for column in (
+        "channel",
+        "offered",
+        "SL",
+        "SL 95% CI",
+        "target",
+        "met",
+        "ASA [s]",
+        "abandon",
+        "occupancy",
+    ):
+        table.add_column(column, justify="left" if column == "channel" else "right", no_wrap=True)
     for name, kpi in summary["channels"].items():
         sl = kpi["service_level"]
         low, high = sl["ci95"]
@@ -44,14 +51,27 @@ def kpi_table(summary: dict[str, Any]) -> Table:
     table.add_section()
     for name, site in summary["sites"].items():
         table.add_row(
-            f"site {name}", "", "", "", "", "", "", f"{_num(site['paid_hours'], 0)} h paid",
+            f"site {name}",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            f"{_num(site['paid_hours'], 0)} h paid",
             _pct(site["occupancy"]),
         )
     cost = summary["cost"]
     table.add_section()
     table.add_row(
-        "cost", "", "", "", "", "",
-        f"labour {_num(cost['labor'], 0)}", f"bot {_num(cost['bot'], 0)}",
+        "cost",
+        "",
+        "",
+        "",
+        "",
+        "",
+        f"labour {_num(cost['labor'], 0)}",
+        f"bot {_num(cost['bot'], 0)}",
         f"total {_num(cost['total'], 0)}",
     )
     return table
