@@ -97,6 +97,7 @@ class Agent:
         "idle_since",
         "leaving",
         "on_since",
+        "present",
         "site",
     )
 
@@ -108,6 +109,7 @@ class Agent:
         self.idle_since = 0.0
         self.busy_since = 0.0
         self.on_since = 0.0
+        self.present = False  # logged in and available (not on break, offline or gone)
         self.leaving = False
         self.free_event: Event | None = None
 
@@ -384,6 +386,7 @@ class Floor:
     def log_in(self, agent: Agent) -> None:
         """Agent becomes available (shift start or back from a break)."""
         agent.leaving = False
+        agent.present = True
         agent.on_since = self.env.now
         if self.trace is not None:
             self.log("available", -1, agent.ident)
@@ -399,6 +402,7 @@ class Floor:
             agent.free_event = self.env.event()
             yield agent.free_event
         self.idle[agent.site].pop(agent, None)
+        agent.present = False
         self.spread(self.productive[agent.site], agent.on_since, self.env.now)
         if self.trace is not None:
             self.log(why, -1, agent.ident)
@@ -441,6 +445,8 @@ class Floor:
         for agent in agents:
             if agent.held > 0:
                 self.spread(self.busy[agent.site], agent.busy_since, end)
+            if agent.present:
+                self.spread(self.productive[agent.site], agent.on_since, end)
 
 
 # ------------------------------------------------------------------------------------------

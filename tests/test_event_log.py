@@ -310,3 +310,25 @@ def test_night_and_weekend_premiums_in_site_time() -> None:
     # 20:00 in New York in January is 01:00 UTC on Saturday, day 5 of the horizon
     assert instance.start_s == pytest.approx(5 * 86400 + 3600)
     assert math.isclose(instance.end_s - instance.start_s, 8 * 3600)
+
+
+def test_cyclic_horizon_wraps_shifts_and_replays_warmup() -> None:
+    """A Sunday-night shift that runs past the end of the week also staffs Monday 00:00-06:00
+    (cyclic horizon), and the warm-up replays the end of the week before time 0."""
+    import datetime as dt
+
+    raw = tiny(
+        [{"name": "voice", "kind": "voice", "volume": {"per": "day", "count": 200}}],
+        rows=[{"site": "s", "shift": "day", "start": "22:00", "days": ["sun"], "agents": 2}],
+    )
+    raw["scenario"].update(start=dt.date(2026, 1, 5), days=7)
+    raw["run"]["warmup"] = "24h"
+    model = build(build_scenario(raw))
+    table = generate(model, seed=1, replication=0)
+    assert table.t_queue_s.min() < -20 * 3600  # warm-up arrivals, a day's worth
+    result = run(model, table, seed=1, replication=0)
+    available = result.productive_s.sum(axis=0)
+    assert available[:6] == pytest.approx([2 * 3600.0] * 6)  # Monday 00-06 from Sunday's shift
+    assert available[6:-2].sum() == 0  # nobody else all week
+    assert available[-2:] == pytest.approx([2 * 3600.0] * 2)  # Sunday 22-24
+    assert result.labor_cost.sum() == pytest.approx(2 * 8 * 10.0)  # paid once, not twice
