@@ -129,6 +129,7 @@ def machine() -> dict[str, Any]:
         "date_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
         "cpu_count": os.cpu_count(),
         "usable_cpus": usable,
+        "load_average_1m": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
         "platform": platform.platform(),
         "machine": platform.machine(),
         "processor": platform.processor() or "?",
