@@ -7,7 +7,8 @@ the cool-down after the end replay the rates of ``t mod length``. Every contact'
 (handle time, patience, bot outcome, callback acceptance, recontact) are drawn here, from their
 own streams, in arrival order: the same customer behaves the same whatever the roster.
 
-The bot step is resolved here too, since its duration is fixed: a bot-handled contact reaches the
+The bot step is resolved here too, since its duration is fixed (containment 0 means the bot
+is switched off: no session, no delay, no cost): a bot-handled contact reaches the
 agent queue ``bot.time`` after arriving, or is contained; a contained customer who comes back is
 a new contact, without the bot, ``recontact_after`` later.
 """
@@ -127,7 +128,7 @@ def generate(model: SimModel, seed: int, replication: int) -> ContactTable:
             accepts = np.zeros(n, dtype=bool)
         t_queue = t
         arrived[c] += _per_interval(model, t)
-        if spec.bot is not None:
+        if spec.bot is not None and spec.bot[0] > 0:
             containment, bot_time, _, factor, recontact_share, after = spec.bot
             is_contained = stream(seed, replication, Purpose.BOT, spec.name).random(n) < (
                 containment

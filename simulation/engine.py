@@ -604,7 +604,7 @@ def run(
                     wait_p90[c, k] = _p90(sorted_waits[bounds[k] : bounds[k + 1]])
     bot_cost = np.array(
         [
-            contacts.bot_sessions[c.index].sum() * (c.bot[2] if c.bot else 0.0)
+            contacts.bot_sessions[c.index].sum() * (c.bot[2] if c.bot and c.bot[0] > 0 else 0.0)
             for c in model.channels
         ]
     )

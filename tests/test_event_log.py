@@ -233,7 +233,9 @@ def test_language_routing() -> None:
 
 def test_bot_escalation_and_recontact() -> None:
     """Bot: escalated contacts reach the queue after the bot time with longer handling;
-    contained ones that come back arrive recontact_after later, without the bot."""
+    contained ones that come back arrive recontact_after later, without the bot; containment
+    0 switches the bot off."""
+    bot = {"time": "2m", "cost_per_session": 0.5, "escalated_handle_time_factor": 1.2}
     base = tiny(
         [
             {
@@ -241,34 +243,37 @@ def test_bot_escalation_and_recontact() -> None:
                 "kind": "chat",
                 "volume": {"per": "day", "count": 500},
                 "handle_time": {"mean": "5m", "distribution": "fixed"},
-                "bot": {
-                    "containment": 0.0,
-                    "time": "2m",
-                    "cost_per_session": 0.5,
-                    "escalated_handle_time_factor": 1.2,
-                },
+                "bot": {"containment": 0.0, **bot},
             }
         ]
     )
-    escalate = build(build_scenario(base))
-    table = generate(escalate, seed=5, replication=0)
-    assert np.allclose(table.handle_s, 360.0)  # 5 min x 1.2
-    assert table.contained.sum() == 0
-    assert table.bot_sessions.sum() == table.arrived.sum() > 0
+    off = build(build_scenario(base))
+    plain = generate(off, seed=5, replication=0)
+    assert np.allclose(plain.handle_s, 300.0)
+    assert plain.bot_sessions.sum() == 0 and plain.arrived.sum() > 0
+    assert run(off, plain, seed=5, replication=0).bot_cost.sum() == 0
 
-    contained = copy.deepcopy(base)
-    contained["channels"][0]["bot"].update(
-        containment=1.0, recontact_share=1.0, recontact_after="3h"
-    )
-    model = build(build_scenario(contained))
-    back = generate(model, seed=5, replication=0)
-    assert np.allclose(back.handle_s, 300.0)  # recontacts are handled at the normal time
-    # the same customers: every escalation of the first run returns 3 h later in the second
-    shifted = np.sort(table.t_queue_s + 3 * 3600.0)
+    half = copy.deepcopy(base)
+    half["channels"][0]["bot"]["containment"] = 0.5
+    model = build(build_scenario(half))
+    table = generate(model, seed=5, replication=0)
+    assert np.allclose(table.handle_s, 360.0)  # 5 min x 1.2
+    assert table.bot_sessions.sum() == plain.arrived.sum()  # the same customers
+    inside = (table.t_queue_s >= 2 * 60) & (table.t_queue_s < 86400 + 2 * 60)
+    assert table.contained.sum() + inside.sum() == table.bot_sessions.sum()
+    assert abs(table.contained.sum() / table.bot_sessions.sum() - 0.5) < 0.1
+
+    back = copy.deepcopy(base)
+    back["channels"][0]["bot"].update(containment=1.0, recontact_share=1.0, recontact_after="3h")
+    model = build(build_scenario(back))
+    recontacts = generate(model, seed=5, replication=0)
+    assert np.allclose(recontacts.handle_s, 300.0)  # recontacts are handled at the normal time
+    # every customer of the bot-less run comes back 3 h 2 min after arriving
+    shifted = plain.t_queue_s + 3 * 3600.0 + 120.0
     shifted = shifted[shifted < model.end_s]
-    assert np.allclose(np.sort(back.t_queue_s), shifted)
-    result = run(model, back, seed=5, replication=0)
-    assert result.bot_cost.sum() == pytest.approx(0.5 * back.bot_sessions.sum())
+    assert np.allclose(np.sort(recontacts.t_queue_s), np.sort(shifted))
+    result = run(model, recontacts, seed=5, replication=0)
+    assert result.bot_cost.sum() == pytest.approx(0.5 * recontacts.bot_sessions.sum())
 
 
 def test_absent_agents_are_unpaid_and_offline_block_is_taken() -> None:
