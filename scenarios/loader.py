@@ -53,6 +53,9 @@ def read_text(path: Path, report: _Collector, what: str = "file") -> str | None:
     except OSError as exc:
         report("(file)", f"cannot read the {what}: {exc.strerror or exc}")
         return None
+    except ValueError:  # e.g. a NUL character in a path written in the scenario
+        report("(file)", f"is not a usable path for a {what}")
+        return None
     if len(data) > MAX_FILE_BYTES:
         report("(file)", f"is larger than {MAX_FILE_BYTES} bytes", len(data))
         return None
@@ -183,8 +186,13 @@ def _read_forecast(
     text = read_text(path, report, what="forecast file")
     rows: list[dict[str, str | None]] = []
     if text is not None:
-        reader = csv.DictReader(io.StringIO(text))
-        header = [h.strip() for h in reader.fieldnames or []]
+        reader = csv.DictReader(io.StringIO(text, newline=None))
+        try:
+            header = [h.strip() for h in reader.fieldnames or []]
+            records = list(reader)
+        except csv.Error as exc:
+            report(f"line {reader.line_num}", f"is not valid CSV: {exc}")
+            header, records = ["interval_start", "volume"], []
         missing = [c for c in ("interval_start", "volume") if c not in header]
         unknown = [c for c in header if c not in ("interval_start", "volume", "region", "aht")]
         if missing:
@@ -192,7 +200,11 @@ def _read_forecast(
         for column in unknown:
             report("header", "unknown column" + did_you_mean(column, ["region", "aht"]), column)
         if not missing and not unknown:
-            rows = [{(k or "").strip(): v for k, v in row.items()} for row in reader]
+            for index, record in enumerate(records):
+                surplus = record.pop(None, None)
+                if surplus:
+                    report(f"line {index + 2}", "has more fields than the header", surplus)
+            rows = [{(k or "").strip(): v for k, v in row.items()} for row in records]
     starts: list[float] = []
     volumes: list[float] = []
     row_regions: list[str | None] = []
@@ -257,22 +269,29 @@ def _read_roster_csv(
     if text is None:
         problems.extend(report.problems)
         return None
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in reader.fieldnames or []]
+    reader = csv.DictReader(io.StringIO(text, newline=None))
+    try:
+        header = [h.strip() for h in reader.fieldnames or []]
+        records = list(reader)
+    except csv.Error as exc:
+        report(f"line {reader.line_num}", f"is not valid CSV: {exc}")
+        problems.extend(report.problems)
+        return None
     missing = [c for c in ROSTER_COLUMNS if c not in header]
     if missing:
         report("header", f"missing column(s) {', '.join(missing)}", ",".join(header))
         problems.extend(report.problems)
         return None
     raw_rows: list[dict[str, Any]] = []
-    for row in reader:
+    for index, row in enumerate(records):
+        surplus = row.pop(None, None)
+        if surplus:
+            report(f"line {index + 2}", "has more fields than the header", surplus)
         clean = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
         entry: dict[str, Any] = {k: clean.get(k, "") for k in ROSTER_COLUMNS}
         entry["days"] = _split_days(entry["days"])
-        try:
+        if re.fullmatch(r"\s*-?\d+\s*", entry["agents"]):
             entry["agents"] = int(entry["agents"])
-        except ValueError:
-            pass
         raw_rows.append(entry)
     parsed: list[RosterRow] = []
     for index, entry in enumerate(raw_rows):
@@ -282,6 +301,7 @@ def _read_roster_csv(
             for error in exc.errors():
                 field = ".".join(str(k) for k in error["loc"])
                 message = str(error["msg"]).removeprefix("Value error, ")
+                message = message.replace("Input should be", "should be")
                 report(f"line {index + 2}.{field}", message, error.get("input", _MISSING))
     check_roster_rows(raw, raw_rows, report)
     problems.extend(report.problems)
@@ -333,7 +353,9 @@ def parse(
     extra: list[Problem] = []
     if isinstance(roster, str):
         roster_rows = _read_roster_csv(base, roster, document, extra)
-    regions = [r.get("name") for r in document.get("regions") or [] if isinstance(r, dict)]
+    region_rows = document.get("regions")
+    region_rows = region_rows if isinstance(region_rows, list) else []
+    regions = [r.get("name") for r in region_rows if isinstance(r, dict)]
     forecasts: dict[str, Forecast] = {}
     channels = document.get("channels")
     for index, channel in enumerate(channels if isinstance(channels, list) else []):
@@ -349,6 +371,16 @@ def parse(
     if roster_rows is not None:
         update.update(roster=roster_rows, roster_file=roster)
     return scenario.model_copy(update=update), []
+
+
+def read_raw(path: str | Path) -> dict[str, Any]:
+    """The parsed TOML document of a scenario file (to write a changed copy of it)."""
+    report = _Collector(str(path))
+    text = read_text(Path(path), report, what="scenario file")
+    raw = None if text is None else _parse_toml(text, report)
+    if raw is None:
+        raise ScenarioError(report.problems)
+    return raw
 
 
 def load(path: str | Path) -> Scenario:

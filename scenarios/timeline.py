@@ -230,13 +230,14 @@ def _table(rows: list[tuple[float, float, float, int, int]], ahts: list[float]) 
 class ShiftInstance:
     """One roster row's shift on one day: ``agents`` people from ``start_s`` to ``end_s``.
 
-    ``row`` indexes ``scenario.roster``; ``breaks`` are ``(after_s, length_s)`` from the start;
+    ``row`` indexes ``scenario.roster``; ``day`` is the site-local start date; ``breaks`` are ``(after_s, length_s)`` from the start;
     ``cost_per_agent`` is the pay of one agent who shows up, premiums included; ``key`` names
     the instance for random streams (stable when other rows change).
     """
 
     row: int
     site: int
+    day: dt.date
     start_s: float
     end_s: float
     paid_s: float
@@ -310,6 +311,7 @@ def shift_instances(
                     ShiftInstance(
                         row=row_index,
                         site=site_index[row.site],
+                        day=day,
                         start_s=t0,
                         end_s=t0 + shift.length,
                         paid_s=shift.paid_s,

@@ -22,7 +22,7 @@ import math
 import os
 import shutil
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -189,6 +189,9 @@ class Results:
     ``busy_hours``, ``occupancy``, ``overtime_hours``, ``absent_shifts``, ``labor_cost``.
     ``summary``: the dictionary written to ``summary.json`` (SPEC section 4).
     ``contacts``: contacts simulated over all replications (warm-up and cool-down included).
+    ``cells``: per line and interval, ``within`` and ``judged`` (the service-level numerator
+    and denominator) summed over replications, with ``target_share``; the optimizer tests
+    shortfalls on these pooled counts.
     """
 
     intervals: pd.DataFrame
@@ -197,6 +200,7 @@ class Results:
     sites: pd.DataFrame
     summary: dict[str, Any]
     contacts: int
+    cells: pd.DataFrame
 
 
 def aggregate(
@@ -350,7 +354,24 @@ def aggregate(
             )
     sites = pd.DataFrame(site_rows)
     summary = _summary(model, lines, replications, sites, reps, seed, confidence)
-    return Results(intervals, daily, replications, sites, summary, sum(r.contacts for r in reps))
+    cells = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "channel": line.name,
+                    "interval": np.arange(horizon.n_intervals),
+                    "day": day_of,
+                    "within": line.within.sum(axis=0),
+                    "judged": line.denominator.sum(axis=0),
+                    "target_share": line.target_share,
+                }
+            )
+            for line in lines
+        ],
+        ignore_index=True,
+    )
+    contacts = sum(r.contacts for r in reps)
+    return Results(intervals, daily, replications, sites, summary, contacts, cells)
 
 
 def _number(value: Any) -> float | None:
@@ -427,12 +448,14 @@ def write_run(
     manifest: dict[str, Any],
     scenario_file: Path,
     extra_inputs: Sequence[str] = (),
+    extra_files: Mapping[str, bytes] | None = None,
 ) -> Path:
     """Write a run folder atomically: a temporary sibling folder renamed at the end.
 
     An interrupted run leaves no partial folder; an existing ``out`` is replaced only once the
     new one is complete. ``extra_inputs`` are paths (relative to the scenario file) copied
-    beside ``scenario.toml`` so the folder can be re-run as it is.
+    beside ``scenario.toml`` so the folder can be re-run as it is; ``extra_files`` maps further
+    file names to their contents (the optimizer's roster, plan and optimized scenario).
     """
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -454,6 +477,8 @@ def write_run(
         results.sites.to_csv(tmp / "sites.csv", index=False)
         (tmp / "summary.json").write_text(json.dumps(results.summary, indent=2) + "\n")
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+        for name, content in (extra_files or {}).items():
+            (tmp / name).write_bytes(content)
         if out.exists():
             old = out.parent / f".{out.name}.old-{os.getpid()}"
             out.rename(old)
