@@ -44,7 +44,7 @@ class Problem:
         text = f"{self.file}: {self.path}: {self.message}"
         if self.value is not _MISSING:
             text += f" (got {show_value(self.value)})"
-        return text
+        return text.replace("\r", "\\r").replace("\n", "\\n")  # one problem, one line
 
 
 class ScenarioError(Exception):
