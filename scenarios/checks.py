@@ -128,7 +128,8 @@ def _check_references(raw: dict[str, Any], report: Report) -> None:
 
 
 def _check_coverage(raw: dict[str, Any], report: Report) -> None:
-    """Every channel and customer language with demand needs a site that can serve it."""
+    """Every channel and customer language with demand needs a site that can serve it
+    (reported as warnings: the file still simulates, and ``optimize`` says it is infeasible)."""
     sites = [row for _, row in _rows(raw, "sites")]
     regions = [r for _, r in _rows(raw, "regions") if isinstance(r.get("name"), str)]
     region_language = {r["name"]: r.get("language", "any") for r in regions}
@@ -242,12 +243,13 @@ def _horizon_dates(raw: dict[str, Any]) -> tuple[dt.date, dt.date] | None:
     return start, start + dt.timedelta(days=days - 1)
 
 
-def check_raw(raw: dict[str, Any], report: Report) -> None:
-    """Run every cross-table check on the parsed TOML document ``raw``."""
+def check_raw(raw: dict[str, Any], report: Report, warn: Report | None = None) -> None:
+    """Run every cross-table check on the parsed TOML document ``raw``; ``warn`` receives the
+    problems that do not stop the file from loading (default: ``report``)."""
     _check_unique(raw, report)
     _check_shares(raw, report)
     _check_references(raw, report)
-    _check_coverage(raw, report)
+    _check_coverage(raw, warn or report)
     roster = raw.get("roster")
     if isinstance(roster, list):
         _check_roster_rows(raw, roster, report)

@@ -39,6 +39,10 @@ class _Collector:
     def __call__(self, path: str, message: str, value: Any = _MISSING) -> None:
         self.problems.append(Problem(self.file, path, message, value))
 
+    def warn(self, path: str, message: str, value: Any = _MISSING) -> None:
+        """Record a problem that does not stop the file from loading."""
+        self.problems.append(Problem(self.file, path, message, value, warning=True))
+
 
 def read_text(path: Path, report: _Collector, what: str = "file") -> str | None:
     """Read a UTF-8 text file, reporting a missing, unreadable, empty or non-UTF-8 one."""
@@ -313,7 +317,7 @@ def _read_roster_csv(
 
 
 def check_file(path: str | Path) -> tuple[Scenario | None, list[Problem]]:
-    """Load ``path`` and return ``(scenario, [])``, or ``(None, problems)``; never raises."""
+    """Load ``path``: ``(scenario, warnings)``, or ``(None, problems)``; never raises."""
     path = Path(path)
     report = _Collector(str(path))
     text = read_text(path, report, what="scenario file")
@@ -328,7 +332,10 @@ def check_file(path: str | Path) -> tuple[Scenario | None, list[Problem]]:
 def parse(
     raw: dict[str, Any], base: Path = Path("."), file: str = "<scenario>"
 ) -> tuple[Scenario | None, list[Problem]]:
-    """Validate a parsed TOML document; CSV paths are resolved against ``base``."""
+    """Validate a parsed TOML document; CSV paths are resolved against ``base``.
+
+    Returns ``(scenario, warnings)`` when it loads, ``(None, problems)`` when it does not.
+    """
     report = _Collector(file)
     problems = report.problems
     document = dict(raw)
@@ -336,7 +343,7 @@ def parse(
     roster_rows: tuple[RosterRow, ...] | None = None
     if isinstance(roster, str):
         document.pop("roster")
-    check_raw(document, report)
+    check_raw(document, report, report.warn)
     try:
         scenario: Scenario | None = Scenario.model_validate(document)
     except ValidationError as exc:
@@ -365,12 +372,12 @@ def parse(
             if found is not None and isinstance(channel.get("name"), str):
                 forecasts[channel["name"]] = found
     problems.extend(extra)
-    if problems or scenario is None:
+    if scenario is None or any(not p.warning for p in problems):
         return None, problems
     update: dict[str, Any] = {"forecasts": forecasts}
     if roster_rows is not None:
         update.update(roster=roster_rows, roster_file=roster)
-    return scenario.model_copy(update=update), []
+    return scenario.model_copy(update=update), problems
 
 
 def read_raw(path: str | Path) -> dict[str, Any]:

@@ -33,15 +33,19 @@ class Problem:
 
     ``path`` is the key path inside the file (``channels.voice.handle_time.mean``; list rows are
     named by their ``name`` where they have one, else by their 0-based index ``[2]``).
+    A ``warning`` does not stop the file from loading (e.g. a language no site speaks: the
+    simulation shows those contacts unanswered, the optimizer reports it as infeasible).
     """
 
     file: str
     path: str
     message: str
     value: Any = _MISSING
+    warning: bool = False
 
     def __str__(self) -> str:
-        text = f"{self.file}: {self.path}: {self.message}"
+        message = f"warning: {self.message}" if self.warning else self.message
+        text = f"{self.file}: {self.path}: {message}"
         if self.value is not _MISSING:
             text += f" (got {show_value(self.value)})"
         return text.replace("\r", "\\r").replace("\n", "\\n")  # one problem, one line

@@ -230,9 +230,10 @@ def _table(rows: list[tuple[float, float, float, int, int]], ahts: list[float]) 
 class ShiftInstance:
     """One roster row's shift on one day: ``agents`` people from ``start_s`` to ``end_s``.
 
-    ``row`` indexes ``scenario.roster``; ``day`` is the site-local start date; ``breaks`` are ``(after_s, length_s)`` from the start;
-    ``cost_per_agent`` is the pay of one agent who shows up, premiums included; ``key`` names
-    the instance for random streams (stable when other rows change).
+    ``row`` indexes ``scenario.roster``; ``day`` is the site-local start date; ``breaks`` are
+    ``(after_s, length_s)`` from the start; ``cost_per_agent`` is the pay of one agent who
+    shows up, premiums included; ``key`` names the instance for random streams (stable when
+    other rows change).
     """
 
     row: int
