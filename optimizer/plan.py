@@ -12,9 +12,9 @@
 3. The last plan is simulated again on a fresh seed, and the report says whether it still meets
    every target.
 
-A channel "falls short" in a cell (interval or day) when the Wilson score interval (at
-``verify.confidence``) of its service level, pooled over the replications, lies wholly below
-the target share: cells with a handful of contacts are not chased on noise.
+A channel "falls short" in a cell (interval or day) when the Student-t interval over
+replications (at ``verify.confidence``) of its service level lies wholly below the target
+share: cells with a handful of contacts are not chased on noise.
 """
 
 from __future__ import annotations
@@ -55,7 +55,9 @@ class Short:
     cell: int
     """Interval index (targets = "interval") or planning-day index (targets = "daily")."""
     service_level: float
-    upper: float
+    """Mean over replications."""
+    p_value: float
+    """One-sided p-value of "meets the target" (FDR-adjusted in the final verdict)."""
     target: float
 
 
@@ -85,6 +87,7 @@ class Plan:
     fresh verification seed and replications (so simulating it reproduces ``verified``).
     ``iterations[0]`` is the plan from analytic requirements alone.
     ``hand``: the input roster simulated the same way, for comparison (None without a roster).
+    ``notes``: where the analytic requirements could not be covered (max_agents).
     """
 
     scenario: Scenario
@@ -93,11 +96,20 @@ class Plan:
     iterations: list[Iteration]
     verified: Results
     verified_shorts: list[Short]
+    """Cells short on the fresh seed after false-discovery-rate control (the verdict)."""
+    verified_raw_shorts: list[Short]
+    """Cells short on the fresh seed by the per-cell test alone (for the record)."""
     verified_judged: int
     fresh_seed: int
     hand: Iteration | None
     requirements: Requirements
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def capacity_bound(self) -> bool:
+        """True if the last MILP could not cover the requirements within ``max_agents``."""
+        last = self.iterations[-1].solution
+        return last is not None and last.status == "infeasible"
 
     @property
     def meets_targets(self) -> bool:
@@ -113,42 +125,50 @@ def fresh_seed(seed: int) -> int:
     return int(digest[:15], 16)
 
 
-def _wilson_upper(within: np.ndarray, judged: np.ndarray, confidence: float) -> np.ndarray:
-    """Upper end of the two-sided Wilson score interval of within/judged (Wilson 1927, JASA
-    22(158):209-212)."""
-    z = stats.norm.ppf(0.5 + confidence / 2)
+def shortfall_p_values(results: Results, mode: str) -> pd.DataFrame:
+    """One-sided Student-t test per cell of H0 "the cell meets its target" (mean service level
+    over replications >= target share), replications being the independent observations
+    (contacts in one interval share a queue). Cells with fewer than two replications with a
+    defined service level are not judged. A cell whose replications all agree (sd 0) is short
+    exactly when its mean is below target."""
+    cells = results.cells[results.cells["scope"] == ("interval" if mode == "interval" else "day")]
+    cells = cells[cells["n"] >= 2].copy()
+    n = cells["n"].to_numpy(float)
+    gap = cells["mean"].to_numpy(float) - cells["target"].to_numpy(float)
+    error = cells["sd"].to_numpy(float) / np.sqrt(n)
     with np.errstate(divide="ignore", invalid="ignore"):
-        p = within / judged
-        centre = (p + z * z / (2 * judged)) / (1 + z * z / judged)
-        half = (
-            z * np.sqrt(p * (1 - p) / judged + z * z / (4 * judged * judged)) / (1 + z * z / judged)
+        t = np.where(
+            error > 0, gap / np.where(error > 0, error, 1.0), np.where(gap < 0, -np.inf, np.inf)
         )
-    return np.where(judged > 0, centre + half, np.nan)
+    cells["p_value"] = stats.t.cdf(t, n - 1)
+    return cells
 
 
-def shortfalls(results: Results, mode: str, confidence: float) -> tuple[list[Short], int]:
-    """Cells significantly below target, and the number of cells judged (with contacts)."""
-    cells = results.cells
-    key = "interval" if mode == "interval" else "day"
-    grouped = (
-        cells.groupby(["channel", key], sort=False)
-        .agg(within=("within", "sum"), judged=("judged", "sum"), target=("target_share", "first"))
-        .reset_index()
-    )
-    grouped = grouped[grouped["judged"] > 0]
-    upper = _wilson_upper(
-        grouped["within"].to_numpy(float), grouped["judged"].to_numpy(float), confidence
-    )
-    level = grouped["within"].to_numpy(float) / grouped["judged"].to_numpy(float)
-    short = upper < grouped["target"].to_numpy(float)
+def shortfalls(
+    results: Results, mode: str, confidence: float, control_fdr: bool = False
+) -> tuple[list[Short], int]:
+    """Cells significantly below target, and the number of cells judged.
+
+    A cell is short when its one-sided p-value (``shortfall_p_values``) is below
+    ``1 - confidence``. With ``control_fdr`` the p-values are first adjusted for the number of
+    cells tested (Benjamini and Hochberg 1995, JRSS B 57(1):289-300), so that among a thousand
+    cells that all meet their target about none, not 2.5 %, are called short: the final verdict
+    uses it; the correction loop does not, to chase every likely miss.
+    """
+    cells = shortfall_p_values(results, mode)
+    p = cells["p_value"].to_numpy(float)
+    if control_fdr and len(p):
+        p = stats.false_discovery_control(p, method="bh")
+    short = p < 1 - confidence
+    channels = [str(c) for c in cells["channel"]]
+    cell = cells["cell"].to_numpy(int)
+    level = cells["mean"].to_numpy(float)
+    target = cells["target"].to_numpy(float)
     found = [
-        Short(str(row.channel), int(getattr(row, key)), float(sl), float(up), float(row.target))
-        for row, sl, up, is_short in zip(
-            grouped.itertuples(index=False), level, upper, short, strict=True
-        )
-        if is_short
+        Short(channels[k], int(cell[k]), float(level[k]), float(p[k]), float(target[k]))
+        for k in np.flatnonzero(short)
     ]
-    return found, len(grouped)
+    return found, len(cells)
 
 
 def _apply(scenario: Scenario, rows: tuple[RosterRow, ...], levels: dict[str, float]) -> Scenario:
@@ -161,8 +181,26 @@ def _apply(scenario: Scenario, rows: tuple[RosterRow, ...], levels: dict[str, fl
     return scenario.model_copy(update={"roster": rows, "roster_file": None, "channels": channels})
 
 
-def describe_shortfalls(shortfalls: tuple[Shortfall, ...], horizon: Horizon) -> str:
-    """One line per (channel, group): where staffing cannot be provided and why."""
+def sites_at_max(problem: ShiftProblem, solution: Solution) -> dict[str, int]:
+    """Sites whose ``max_agents`` the plan reaches in some interval, with the bound."""
+    on_duty: dict[tuple[str, int], int] = {}
+    for column in problem.columns:
+        count = solution.agents.get(column.name, 0)
+        for t in set(column.on_duty) if count else ():
+            on_duty[column.site, t] = on_duty.get((column.site, t), 0) + count
+    return {
+        site: bound
+        for site, bound in problem.max_agents.items()
+        if any(on_duty.get((site, t), 0) >= bound for t in range(problem.n_intervals))
+    }
+
+
+def describe_shortfalls(
+    shortfalls: tuple[Shortfall, ...], horizon: Horizon, binding: dict[str, int] | None = None
+) -> str:
+    """One line per (channel, group): where staffing cannot be provided and why; ``binding``
+    names sites whose max_agents is reached at some time (shifts covering a short interval may
+    be blocked by the bound at another time of the same shift)."""
     lines = []
     seen: dict[tuple[str, str], list[Shortfall]] = {}
     for item in shortfalls:
@@ -177,11 +215,15 @@ def describe_shortfalls(shortfalls: tuple[Shortfall, ...], horizon: Horizon) -> 
             )
             continue
         at_max = sorted({s for item in items for s in item.sites_at_max})
-        reason = (
-            f"sites at max_agents: {', '.join(at_max)}"
-            if at_max
-            else f"sites that could serve it: {', '.join(worst.sites)}"
-        )
+        elsewhere = sorted(s for s in (binding or {}) if s in worst.sites and s not in at_max)
+        if at_max:
+            reason = f"sites at max_agents then: {', '.join(at_max)}"
+        elif elsewhere:
+            reason = "max_agents reached at other hours of the same shifts: " + ", ".join(
+                f"{s} ({(binding or {})[s]})" for s in elsewhere
+            )
+        else:
+            reason = f"sites that could serve it: {', '.join(worst.sites)}"
         lines.append(
             f"channel '{channel}', language '{group}': up to {worst.amount:.1f} agents short in "
             f"{len(items)} intervals, first {first}; {reason}"
@@ -195,13 +237,19 @@ def _adjust(
     req: Requirements,
     mode: str,
     horizon: Horizon,
+    misses: dict[tuple[str, int], int],
 ) -> None:
-    """Raise the requirement where the simulation fell short (one agent per language group
-    with demand there; for async work, a quarter more work, at least half an agent-interval)."""
+    """Raise the requirement where the simulation fell short: for each language group with
+    demand there, one more agent the first time a cell is short, two the second time and so on
+    (real time), or a quarter more work, at least half an agent-interval, as often (async, so
+    the MILP schedules more capacity inside the window). ``misses`` counts shortfalls per cell
+    across iterations."""
     table = req.table
     base = table[table["option"] == table.groupby("channel")["option"].transform("min")]
     for short in shorts:
         channel = short.channel.split(":")[0]
+        misses[channel, short.cell] = misses.get((channel, short.cell), 0) + 1
+        times = misses[channel, short.cell]
         rows = base[base["channel"] == channel]
         if mode == "interval":
             intervals = [short.cell]
@@ -209,15 +257,17 @@ def _adjust(
             intervals = [int(k) for k in np.flatnonzero(horizon.interval_day == short.cell)]
         for interval in intervals:
             here = rows[rows["interval"] == interval]
-            for row in here.itertuples(index=False):
-                demand = row.work_agents if not math.isnan(row.work_agents) else row.agents
-                if demand <= 0 and len(here) > 1:
+            groups = [str(g) for g in here["group"]]
+            agents = here["agents"].to_numpy(dtype=float)
+            work = here["work_agents"].to_numpy(dtype=float)
+            for group, need, load in zip(groups, agents, work, strict=True):
+                asynchronous = not math.isnan(load)
+                demand = load if asynchronous else need
+                if demand <= 0 and len(groups) > 1:
                     continue
-                key = (channel, str(row.group), interval)
-                if not math.isnan(row.work_agents):
-                    adjust[key] = adjust.get(key, 0.0) + max(0.5, 0.25 * row.work_agents)
-                else:
-                    adjust[key] = adjust.get(key, 0.0) + 1.0
+                key = (channel, group, interval)
+                step = max(0.5, 0.25 * load) if asynchronous else 1.0
+                adjust[key] = adjust.get(key, 0.0) + step * times
 
 
 def optimize(
@@ -240,9 +290,12 @@ def optimize(
     max_agents = {s.name: s.max_agents for s in scenario.sites if s.max_agents is not None}
     seed = scenario.run.seed
     replications = config.verify.replications
+    confidence = config.verify.confidence
     rounds = config.max_iterations if max_iterations is None else max_iterations
     adjust: dict[tuple[str, str, int], float] = {}
     iterations: list[Iteration] = []
+    notes: list[str] = []
+    misses: dict[tuple[str, int], int] = {}
     best: tuple[Scenario, tuple[RosterRow, ...], dict[str, float]] | None = None
     for number in range(rounds):
         problem = ShiftProblem(
@@ -260,14 +313,23 @@ def optimize(
             mip_gap=config.mip_gap,
             lp_path=lp_path if number == 0 else None,
         )
-        if solution.status == "infeasible":
-            raise OptimizeError(
-                "no roster meets the requirements:\n"
-                + describe_shortfalls(solution.shortfalls, horizon),
-                solution.shortfalls,
-            )
         if solution.status == "failed":
             raise OptimizeError(f"the {solution.solver} solver failed: {solution.message}")
+        if solution.status == "infeasible":
+            unserved = tuple(s for s in solution.shortfalls if not s.sites)
+            binding = sites_at_max(problem, solution)
+            if unserved or not binding:
+                raise OptimizeError(
+                    "no roster can meet the requirements:\n"
+                    + describe_shortfalls(unserved or solution.shortfalls, horizon, binding),
+                    solution.shortfalls,
+                )
+            # bound by max_agents: simulate the best plan anyway (pooling across channels
+            # often does better than per-channel requirements), and say so
+            capacity = describe_shortfalls(solution.shortfalls, horizon, binding)
+            notes.append(
+                f"iteration {number}: analytic requirements exceed max_agents:\n{capacity}"
+            )
         rows = roster_rows(scenario, columns, solution.agents)
         levels = {
             c.name: solution.bot_levels.get(c.name, c.bot.containment)
@@ -275,8 +337,10 @@ def optimize(
             if c.bot is not None
         }
         candidate = _apply(scenario, rows, levels)
-        results = simulate(candidate, replications=replications, seed=seed, workers=workers)
-        shorts, judged = shortfalls(results, config.targets, config.verify.confidence)
+        results = simulate(
+            candidate, replications=replications, seed=seed, workers=workers, confidence=confidence
+        )
+        shorts, judged = shortfalls(results, config.targets, confidence)
         iteration = Iteration(
             number, solution, results, shorts, judged, results.summary["cost"]["total"]
         )
@@ -286,22 +350,23 @@ def optimize(
             on_iteration(iteration)
         if not shorts:
             break
-        _adjust(adjust, shorts, req, config.targets, horizon)
+        _adjust(adjust, shorts, req, config.targets, horizon, misses)
     assert best is not None
     candidate, rows, levels = best
     verify_seed = fresh_seed(seed)
     run = candidate.run.model_copy(update={"seed": verify_seed, "replications": replications})
     candidate = candidate.model_copy(update={"run": run})
-    verified = simulate(candidate, workers=workers)
+    verified = simulate(candidate, workers=workers, confidence=confidence)
     verified_shorts, verified_judged = shortfalls(
-        verified, config.targets, config.verify.confidence
+        verified, config.targets, confidence, control_fdr=True
     )
+    raw_shorts, _ = shortfalls(verified, config.targets, confidence)
     hand = None
     if scenario.roster:
-        hand_results = simulate(scenario, replications=replications, seed=seed, workers=workers)
-        hand_shorts, hand_judged = shortfalls(
-            hand_results, config.targets, config.verify.confidence
+        hand_results = simulate(
+            scenario, replications=replications, seed=seed, workers=workers, confidence=confidence
         )
+        hand_shorts, hand_judged = shortfalls(hand_results, config.targets, confidence)
         hand = Iteration(
             -1, None, hand_results, hand_shorts, hand_judged, hand_results.summary["cost"]["total"]
         )
@@ -312,10 +377,12 @@ def optimize(
         iterations=iterations,
         verified=verified,
         verified_shorts=verified_shorts,
+        verified_raw_shorts=raw_shorts,
         verified_judged=verified_judged,
         fresh_seed=verify_seed,
         hand=hand,
         requirements=req,
+        notes=notes,
     )
 
 
@@ -344,7 +411,7 @@ def _iteration_json(iteration: Iteration, horizon: Horizon, mode: str) -> dict[s
                 "channel": s.channel,
                 "interval" if mode == "interval" else "day": str(labels[s.cell]),
                 "service_level": round(s.service_level, 4),
-                "upper": round(s.upper, 4),
+                "p_value": float(f"{s.p_value:.4g}"),
                 "target": s.target,
             }
             for s in iteration.shorts
@@ -399,8 +466,23 @@ def plan_json(plan: Plan) -> dict[str, Any]:
             "seed": plan.fresh_seed,
             "replications": summary["replications"],
             "meets_targets": plan.meets_targets,
+            "capacity_bound": plan.capacity_bound,
             "cost": summary["cost"]["total"],
             "cells_short": len(plan.verified_shorts),
+            "cells_short_per_cell_test": len(plan.verified_raw_shorts),
+            "test": (
+                "one-sided Student-t over replications per cell, H0: service level >= target; "
+                "Benjamini-Hochberg FDR control across cells at 1 - verify.confidence"
+            ),
+            "short": [
+                {
+                    "channel": s.channel,
+                    "cell": s.cell,
+                    "service_level": round(s.service_level, 4),
+                    "p_value": float(f"{s.p_value:.4g}"),
+                }
+                for s in plan.verified_shorts
+            ],
             "cells_judged": plan.verified_judged,
             "channels": {
                 name: {"service_level": kpi["service_level"]["mean"], "met": kpi["met"]}

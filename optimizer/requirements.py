@@ -635,7 +635,10 @@ class Requirements:
                 need[intervals[mine]] = values[mine]
                 vectors[option] = tuple(float(v) for v in np.maximum(need + extra, 0.0))
             if asynchronous:
-                out.append(AsyncNeed(channel, group, sites, self.windows[channel], vectors))
+                # work of interval u is due by the end of u + W - 1 here; the MILP's window
+                # counts the intervals after u, so it gets W - 1
+                window = self.windows[channel] - 1
+                out.append(AsyncNeed(channel, group, sites, window, vectors))
             else:
                 out.append(RealTimeNeed(channel, group, sites, vectors))
         return tuple(out)

@@ -74,6 +74,23 @@ def _clip_share(low: Any, high: Any) -> tuple[Any, Any]:
     return np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
 
 
+def _cell_stats(line: Line, scope: str, sl: np.ndarray) -> pd.DataFrame:
+    """Replication statistics of the service level of every cell (columns of ``sl``)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=RuntimeWarning)
+        return pd.DataFrame(
+            {
+                "channel": line.name,
+                "scope": scope,
+                "cell": np.arange(sl.shape[1]),
+                "n": np.sum(~np.isnan(sl), axis=0),
+                "mean": np.nanmean(sl, axis=0),
+                "sd": np.nanstd(sl, axis=0, ddof=1),
+                "target": line.target_share,
+            }
+        )
+
+
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(
@@ -189,9 +206,6 @@ class Results:
     ``busy_hours``, ``occupancy``, ``overtime_hours``, ``absent_shifts``, ``labor_cost``.
     ``summary``: the dictionary written to ``summary.json`` (SPEC section 4).
     ``contacts``: contacts simulated over all replications (warm-up and cool-down included).
-    ``cells``: per line and interval, ``within`` and ``judged`` (the service-level numerator
-    and denominator) summed over replications, with ``target_share``; the optimizer tests
-    shortfalls on these pooled counts.
     """
 
     intervals: pd.DataFrame
@@ -201,6 +215,9 @@ class Results:
     summary: dict[str, Any]
     contacts: int
     cells: pd.DataFrame
+    """Per line and interval (``scope = "interval"``) or day (``"day"``): the number of
+    replications with a defined service level ``n``, their ``mean`` and ``sd`` (ddof 1) and the
+    target share: what a test of "this cell meets its target" needs."""
 
 
 def aggregate(
@@ -216,8 +233,10 @@ def aggregate(
     local = [t.isoformat() for t in horizon.interval_starts_local]
 
     frames = []
+    cell_frames = []
     for line in lines:
         sl = _ratio(line.within, line.denominator)
+        cell_frames.append(_cell_stats(line, "interval", sl))
         sl_mean, sl_low, sl_high = _mean_ci(sl, confidence)
         sl_low, sl_high = _clip_share(sl_low, sl_high)
         prod = productive[:, line.sites, :].sum(axis=1)
@@ -264,6 +283,7 @@ def aggregate(
 
         within, denominator = by_day(line.within), by_day(line.denominator)
         sl = _ratio(within, denominator)
+        cell_frames.append(_cell_stats(line, "day", sl))
         sl_mean, sl_low, sl_high = _mean_ci(sl, confidence)
         sl_low, sl_high = _clip_share(sl_low, sl_high)
         with np.errstate(invalid="ignore"):
@@ -354,23 +374,8 @@ def aggregate(
             )
     sites = pd.DataFrame(site_rows)
     summary = _summary(model, lines, replications, sites, reps, seed, confidence)
-    cells = pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "channel": line.name,
-                    "interval": np.arange(horizon.n_intervals),
-                    "day": day_of,
-                    "within": line.within.sum(axis=0),
-                    "judged": line.denominator.sum(axis=0),
-                    "target_share": line.target_share,
-                }
-            )
-            for line in lines
-        ],
-        ignore_index=True,
-    )
     contacts = sum(r.contacts for r in reps)
+    cells = pd.concat(cell_frames, ignore_index=True)
     return Results(intervals, daily, replications, sites, summary, contacts, cells)
 
 

@@ -75,3 +75,23 @@ def kpi_table(summary: dict[str, Any]) -> Table:
         f"total {_num(cost['total'], 0)}",
     )
     return table
+
+
+def comparison_table(plan: dict[str, Any]) -> Table:
+    """Hand roster vs the plan from analytic requirements alone vs the corrected plan."""
+    table = Table(title="plans compared (simulated on the scenario seed)")
+    for column in ("plan", "cost", "cells short", "share missed"):
+        table.add_column(column, justify="left" if column == "plan" else "right")
+    rows = plan["comparison"]
+    for label, key in (
+        ("hand roster", "hand_roster"),
+        ("analytic requirements only", "analytic_plan"),
+        ("corrected by simulation", "corrected_plan"),
+    ):
+        entry = rows.get(key)
+        if entry is None:
+            continue
+        table.add_row(
+            label, _num(entry["cost"], 0), str(entry["cells_short"]), _pct(entry["missed_share"])
+        )
+    return table

@@ -1,0 +1,240 @@
+"""``workbench optimize`` end to end (SPEC sections 2.9, 3 and 5) on a one-day scenario."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+import tomli_w
+from typer.testing import CliRunner
+
+from optimizer.plan import fresh_seed
+from scenarios.loader import load
+from workbench.cli import app
+
+runner = CliRunner()
+
+
+def day_scenario() -> dict[str, Any]:
+    """Voice 08:00-20:00 (about 60 calls an hour) and email, one site, 4-hour shifts."""
+    hours = [0.0] * 8 + [1.0] * 12 + [0.0] * 4
+    return {
+        "format": 1,
+        "scenario": {
+            "name": "one-day",
+            "start": dt.date(2026, 1, 5),
+            "days": 1,
+            "interval": "60m",
+            "timezone": "UTC",
+        },
+        "run": {"replications": 4, "seed": 5, "warmup": "12h"},
+        "regions": [{"name": "here", "timezone": "UTC", "share": 1.0, "language": "en"}],
+        "channels": [
+            {
+                "name": "voice",
+                "kind": "voice",
+                "volume": {"per": "day", "count": 720},
+                "hourly_profile": hours,
+                "handle_time": {"mean": "4m", "cv": 1.0, "distribution": "exponential"},
+                "patience": {"mean": "3m", "distribution": "exponential"},
+                "target": {"within": "20s", "share": 0.8},
+            },
+            {
+                "name": "email",
+                "kind": "email",
+                "volume": {"per": "day", "count": 120},
+                "hourly_profile": hours,
+                "handle_time": {"mean": "6m", "distribution": "gamma", "cv": 0.5},
+                "target": {"within": "4h", "share": 0.9},
+            },
+        ],
+        "sites": [
+            {
+                "name": "hub",
+                "timezone": "UTC",
+                "skills": ["voice", "email"],
+                "languages": ["en"],
+                "hourly_cost": 20.0,
+                "max_agents": 40,
+            }
+        ],
+        "shifts": [
+            {
+                "name": "half",
+                "starts": {"from": "07:00", "to": "18:00", "every": "1h"},
+                "length": "4h",
+            }
+        ],
+        "routing": {"priority": ["voice", "email"]},
+        "optimizer": {"verify": {"replications": 6}, "max_iterations": 6, "time_limit": "30s"},
+        "roster": [
+            {"site": "hub", "shift": "half", "start": "08:00", "days": ["mon"], "agents": 6},
+            {"site": "hub", "shift": "half", "start": "12:00", "days": ["mon"], "agents": 6},
+            {"site": "hub", "shift": "half", "start": "16:00", "days": ["mon"], "agents": 6},
+        ],
+    }
+
+
+def write(tmp_path: Path, raw: dict[str, Any], name: str = "day.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(tomli_w.dumps(raw))
+    return path
+
+
+@pytest.fixture(scope="module")
+def optimized(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
+    """Optimize the one-day scenario once for the tests of this module."""
+    tmp_path = tmp_path_factory.mktemp("optimize")
+    source = write(tmp_path, day_scenario())
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app, ["optimize", str(source), "--out", str(out), "--lp", str(tmp_path / "m.lp")]
+    )
+    return out, result
+
+
+def test_optimize_meets_targets_and_writes_every_output(optimized: tuple[Path, Any]) -> None:
+    """The verified plan meets every target on a fresh seed; all of SPEC section 5 is there."""
+    out, result = optimized
+    assert result.exit_code == 0, result.output
+    names = {p.name for p in out.iterdir()}
+    assert {
+        "roster.csv",
+        "optimized.toml",
+        "plan.json",
+        "summary.json",
+        "intervals.csv",
+        "daily.csv",
+        "replications.csv",
+        "manifest.json",
+        "scenario.toml",
+    } <= names
+    plan = json.loads((out / "plan.json").read_text())
+    assert plan["verification"]["meets_targets"] is True
+    assert plan["verification"]["seed"] == fresh_seed(5)
+    assert plan["solver_status"] in {"optimal", "feasible"}
+    assert plan["lower_bound"] <= plan["objective"]["total"] + 1e-6
+    assert plan["objective"]["total"] == pytest.approx(
+        plan["objective"]["labour"] + plan["objective"]["bot"]
+    )
+    assert 0 <= plan["mip_gap"] <= 0.01 + 1e-9
+    assert plan["iterations"], "every iteration is recorded"
+    for entry in plan["iterations"]:
+        assert {
+            "iteration",
+            "simulated_cost",
+            "channels_short",
+            "cells_short",
+            "short",
+            "objective",
+            "mip_gap",
+            "lower_bound",
+        } <= set(entry)
+    last = plan["iterations"][-1]
+    assert last["cells_short"] == 0
+    comparison = plan["comparison"]
+    assert {"analytic_plan", "corrected_plan", "hand_roster"} <= set(comparison)
+    summary = json.loads((out / "summary.json").read_text())
+    assert all(kpi["met"] for kpi in summary["channels"].values())
+
+
+def test_optimized_toml_reproduces_the_verified_kpis(
+    optimized: tuple[Path, Any], tmp_path: Path
+) -> None:
+    """``workbench simulate optimized.toml`` gives the verified figures, byte for byte."""
+    out, result = optimized
+    assert result.exit_code == 0, result.output
+    again = tmp_path / "again"
+    rerun = runner.invoke(app, ["simulate", str(out / "optimized.toml"), "--out", str(again)])
+    assert rerun.exit_code == 0, rerun.output
+    for name in ("summary.json", "intervals.csv", "daily.csv", "replications.csv"):
+        assert (again / name).read_bytes() == (out / name).read_bytes(), name
+
+
+def test_roster_csv_is_a_roster_the_loader_reads(
+    optimized: tuple[Path, Any], tmp_path: Path
+) -> None:
+    """roster.csv has the columns of SPEC section 2.7 and loads as ``roster = "file.csv"``."""
+    out, _ = optimized
+    table = pd.read_csv(out / "roster.csv")
+    assert list(table.columns) == ["site", "shift", "start", "days", "agents"]
+    assert (table["agents"] > 0).all()
+    raw = day_scenario()
+    raw["roster"] = "roster.csv"
+    (tmp_path / "roster.csv").write_bytes((out / "roster.csv").read_bytes())
+    scenario = load(write(tmp_path, raw))
+    assert sum(r.agents for r in scenario.roster) == table["agents"].sum()
+    optimized_scenario = load(out / "optimized.toml")
+    assert scenario.roster == optimized_scenario.roster
+
+
+def test_lp_file_names_variables_and_constraints(optimized: tuple[Path, Any]) -> None:
+    """--lp writes the first MILP with names built from indexes."""
+    out, _ = optimized
+    text = (out.parent / "m.lp").read_text()
+    assert "x_hub_half_08_00_2026_01_05" in text
+    assert "cover_voice_en_8" in text and "capacity_hub_8" in text
+
+
+def test_a_language_nobody_speaks_is_infeasible_with_exit_3(tmp_path: Path) -> None:
+    """Exit 3 naming the channel and the language when no site speaks it."""
+    raw = day_scenario()
+    raw["regions"] = [
+        {"name": "here", "timezone": "UTC", "share": 0.8, "language": "en"},
+        {"name": "there", "timezone": "UTC", "share": 0.2, "language": "fi"},
+    ]
+    result = runner.invoke(
+        app, ["optimize", str(write(tmp_path, raw)), "--out", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 3, result.output
+    assert "channel 'voice', language 'fi': no site has the skill and speaks the language" in (
+        " ".join(result.output.split())
+    )
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_max_agents_too_low_is_infeasible_with_exit_3(tmp_path: Path) -> None:
+    """Exit 3 naming the site whose max_agents keeps the targets out of reach."""
+    raw = copy.deepcopy(day_scenario())
+    raw["sites"][0]["max_agents"] = 3
+    raw["optimizer"]["max_iterations"] = 2
+    result = runner.invoke(
+        app, ["optimize", str(write(tmp_path, raw)), "--out", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 3, result.output
+    text = " ".join(result.output.split())
+    assert "max_agents" in text and "hub" in text and "channel 'voice'" in text
+    plan = json.loads((tmp_path / "out" / "plan.json").read_text())
+    assert plan["verification"]["capacity_bound"] is True
+    assert plan["verification"]["meets_targets"] is False
+
+
+def test_cbc_gives_the_same_optimum_as_highs(tmp_path: Path) -> None:
+    """The first MILP (analytic requirements) has the same optimum with either solver."""
+    from optimizer.columns import candidate_columns
+    from optimizer.milp import solve
+    from optimizer.problem import ShiftProblem
+    from optimizer.requirements import requirements
+    from scenarios.timeline import Horizon
+
+    scenario = load(write(tmp_path, day_scenario()))
+    horizon = Horizon.of(scenario)
+    req = requirements(scenario, horizon)
+    problem = ShiftProblem(
+        horizon.n_intervals,
+        float(horizon.interval_s),
+        candidate_columns(scenario, horizon),
+        req.needs(),
+        req.bot_choices(),
+        {"hub": 40},
+    )
+    highs = solve(problem, solver="highs", mip_gap=0.0)
+    cbc = solve(problem, solver="cbc", mip_gap=0.0)
+    assert highs.status == cbc.status == "optimal"
+    assert highs.objective == pytest.approx(cbc.objective, rel=1e-6)
