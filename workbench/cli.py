@@ -8,15 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import platform
-import sys
 import time
-from importlib import metadata
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from optimizer.output import plan_files
@@ -24,58 +20,19 @@ from optimizer.plan import Iteration, OptimizeError, plan_json
 from optimizer.plan import optimize as run_optimizer
 from scenarios.loader import check_file, read_raw
 from scenarios.problems import Problem
-from scenarios.schema import Scenario
 from simulation import simulate as run_simulation
-from simulation.results import Results, sha256_of, write_run
 from simulation.runner import Timed
-from workbench.tables import comparison_table, kpi_table
-
-EXIT_OK, EXIT_DRIFT, EXIT_BAD_INPUT, EXIT_INFEASIBLE = 0, 1, 2, 3
-
-app = typer.Typer(
-    help="Staffing and SLA simulation workbench for multichannel customer support.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
+from workbench.app import (
+    EXIT_INFEASIBLE,
+    app,
+    err_console,
+    fail,
+    load_or_exit,
+    out_console,
+    save_run,
+    warn,
 )
-out_console = Console(width=None if sys.stdout.isatty() else 120)
-err_console = Console(stderr=True)
-
-
-def _fail(problems: list[Problem]) -> None:
-    for problem in problems:
-        err_console.print(str(problem), markup=False, highlight=False, soft_wrap=True)
-    raise typer.Exit(EXIT_BAD_INPUT)
-
-
-def _load(path: Path) -> Scenario:
-    scenario, problems = check_file(path)
-    if scenario is None:
-        _fail(problems)
-    assert scenario is not None
-    _warn(problems)
-    return scenario
-
-
-def _warn(problems: list[Problem]) -> None:
-    for problem in problems:
-        err_console.print(str(problem), markup=False, highlight=False, soft_wrap=True)
-
-
-def _versions() -> dict[str, str]:
-    found = {"python": platform.python_version()}
-    for package in ("staffing-workbench", "simpy", "numpy", "pandas", "scipy", "pydantic"):
-        try:
-            found[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            found[package] = "unknown"
-    return found
-
-
-def default_out(scenario: Scenario, command: str, now: dt.datetime) -> Path:
-    """``results/<scenario name>/<UTC timestamp>-<command>/``."""
-    stamp = now.strftime("%Y%m%dT%H%M%SZ")
-    return Path("results") / scenario.scenario.name / f"{stamp}-{command}"
+from workbench.tables import comparison_table, kpi_table
 
 
 @app.command()
@@ -96,8 +53,8 @@ def validate(
                 soft_wrap=True,
             )
     if any(not p.warning for p in problems):
-        _fail(problems)
-    _warn(problems)
+        fail(problems)
+    warn(problems)
 
 
 @app.command()
@@ -111,7 +68,7 @@ def simulate(
     workers: Annotated[int, typer.Option(min=1, max=256, help="Parallel worker processes.")] = 1,
 ) -> None:
     """Run the scenario, show progress, print a KPI table and write the run folder."""
-    scenario = _load(file)
+    scenario = load_or_exit(file)
     started = dt.datetime.now(dt.UTC)
     clock = time.perf_counter()
     count = scenario.run.replications if replications is None else replications
@@ -133,7 +90,7 @@ def simulate(
         results = run_simulation(
             scenario, replications=count, seed=used_seed, workers=workers, on_done=advance
         )
-    written = _save(
+    written = save_run(
         "simulate", file, scenario, results, out, started, clock, used_seed, count, workers
     )
     out_console.print(kpi_table(results.summary))
@@ -142,41 +99,6 @@ def simulate(
         f"results in {written}",
         highlight=False,
     )
-
-
-def _save(
-    command: str,
-    file: Path,
-    scenario: Scenario,
-    results: Results,
-    out: Path | None,
-    started: dt.datetime,
-    clock: float,
-    seed: int,
-    replications: int,
-    workers: int,
-    extra_files: dict[str, bytes] | None = None,
-) -> Path:
-    """Write the run folder (atomically) with its manifest."""
-    target = out if out is not None else default_out(scenario, command, started)
-    manifest: dict[str, Any] = {
-        "scenario": scenario.scenario.name,
-        "input": str(file),
-        "input_sha256": sha256_of(file),
-        "seed": seed,
-        "replications": replications,
-        "workers": workers,
-        "command": ["workbench", *sys.argv[1:]],
-        "versions": _versions(),
-        "started_utc": started.isoformat(),
-        "finished_utc": dt.datetime.now(dt.UTC).isoformat(),
-        "elapsed_s": round(time.perf_counter() - clock, 3),
-        "contacts_simulated": results.contacts,
-    }
-    inputs = [f.path for f in scenario.forecasts.values()]
-    if scenario.roster_file:
-        inputs.append(scenario.roster_file)
-    return write_run(results, target, manifest, file, inputs, extra_files)
 
 
 @app.command()
@@ -191,7 +113,7 @@ def optimize(
     ] = None,
 ) -> None:
     """Find the cheapest roster and bot levels meeting every target, verified by simulation."""
-    scenario = _load(file)
+    scenario = load_or_exit(file)
     raw = read_raw(file)
     started = dt.datetime.now(dt.UTC)
     clock = time.perf_counter()
@@ -220,7 +142,7 @@ def optimize(
         err_console.print(f"{file}: infeasible: {error}", markup=False, highlight=False)
         raise typer.Exit(EXIT_INFEASIBLE) from None
     verify = plan.scenario.run
-    written = _save(
+    written = save_run(
         "optimize",
         file,
         plan.scenario,
@@ -257,3 +179,7 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+# further commands register themselves on ``app`` when imported
+from workbench import commands  # noqa: E402, F401
