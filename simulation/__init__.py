@@ -23,15 +23,26 @@ def simulate(
     workers: int = 1,
     on_done: Callable[[Timed], None] | None = None,
     confidence: float = 0.95,
+    executor: str = "local",
+    address: str | None = None,
 ) -> Results:
     """Simulate ``scenario`` and return its KPI tables.
 
     ``replications`` and ``seed`` default to the scenario's ``[run]`` table; ``on_done`` is
     called after each replication (progress reporting); ``confidence`` is the level of the
-    Student-t intervals over replications.
+    Student-t intervals over replications; ``executor`` and ``address`` choose where the
+    replications run (see ``simulation.runner.run_replications``): results are identical.
     """
     model = build(scenario)
     seed = scenario.run.seed if seed is None else seed
     count = scenario.run.replications if replications is None else replications
-    timed = run_replications(model, seed, range(count), workers=workers, on_done=on_done)
+    timed = run_replications(
+        model,
+        seed,
+        range(count),
+        workers=workers,
+        on_done=on_done,
+        executor=executor,
+        address=address,
+    )
     return aggregate(model, [t.result for t in timed], seed, confidence)

@@ -54,13 +54,20 @@ def run_replications(
     replications: Iterable[int],
     workers: int = 1,
     on_done: Callable[[Timed], None] | None = None,
+    executor: str = "local",
+    address: str | None = None,
 ) -> list[Timed]:
     """Simulate ``replications`` of ``model``; ``workers`` > 1 uses a process pool.
+
+    ``executor`` is "local" (this machine; a process pool when ``workers`` > 1) or "dask" (a
+    Dask distributed cluster at ``address``).
 
     ``on_done`` is called in the parent as each replication finishes (for a progress bar).
     The returned list is in the order of ``replications`` whatever the finishing order.
     """
     wanted = list(replications)
+    if executor != "local":
+        raise NotImplementedError(f"executor {executor!r} is not available yet")
     if workers <= 1 or len(wanted) <= 1:
         out = []
         for r in wanted:
