@@ -9,8 +9,9 @@
    Stationary per-interval staffing misses targets after peaks and with multi-skill pooling
    (Green, Kolesar and Soares 2001, Operations Research 49(4):549-564), which is why the
    simulation has the last word (Avramidis et al. 2010, EJOR 200(3):822-832).
-3. The last plan is simulated again on a fresh seed, and the report says whether it still meets
-   every target.
+3. The plan kept (the iteration with the fewest cells short, the cheaper on a tie; the loop
+   stops early once the MILP is bound by ``max_agents`` twice in a row) is simulated again on a
+   fresh seed, and the report says whether it still meets every target.
 
 A channel "falls short" in a cell (interval or day) when the Student-t interval over
 replications (at ``verify.confidence``) of its service level lies wholly below the target
@@ -103,12 +104,14 @@ class Plan:
     fresh_seed: int
     hand: Iteration | None
     requirements: Requirements
+    chosen: int
+    """Index of the iteration whose plan was kept (the fewest cells short, then the cheaper)."""
     notes: list[str] = field(default_factory=list)
 
     @property
     def capacity_bound(self) -> bool:
-        """True if the last MILP could not cover the requirements within ``max_agents``."""
-        last = self.iterations[-1].solution
+        """True if the kept plan's MILP could not cover the requirements within ``max_agents``."""
+        last = self.iterations[self.chosen].solution
         return last is not None and last.status == "infeasible"
 
     @property
@@ -296,7 +299,9 @@ def optimize(
     iterations: list[Iteration] = []
     notes: list[str] = []
     misses: dict[tuple[str, int], int] = {}
-    best: tuple[Scenario, tuple[RosterRow, ...], dict[str, float]] | None = None
+    best: tuple[int, float, int, Scenario, tuple[RosterRow, ...], dict[str, float]] | None = None
+    capacity_note = ""
+    bound_rounds = 0
     for number in range(rounds):
         problem = ShiftProblem(
             n_intervals=horizon.n_intervals,
@@ -327,9 +332,11 @@ def optimize(
             # bound by max_agents: simulate the best plan anyway (pooling across channels
             # often does better than per-channel requirements), and say so
             capacity = describe_shortfalls(solution.shortfalls, horizon, binding)
-            notes.append(
-                f"iteration {number}: analytic requirements exceed max_agents:\n{capacity}"
-            )
+            capacity_note = f"iteration {number}: analytic requirements exceed max_agents:\n"
+            capacity_note += capacity
+            bound_rounds += 1
+        else:
+            bound_rounds = 0
         rows = roster_rows(scenario, columns, solution.agents)
         levels = {
             c.name: solution.bot_levels.get(c.name, c.bot.containment)
@@ -345,14 +352,24 @@ def optimize(
             number, solution, results, shorts, judged, results.summary["cost"]["total"]
         )
         iterations.append(iteration)
-        best = (candidate, rows, levels)
+        # the plan kept is the one with the fewest cells short (the cheaper on a tie)
+        if best is None or (len(shorts), iteration.cost) < best[:2]:
+            best = (len(shorts), iteration.cost, number, candidate, rows, levels)
         if on_iteration is not None:
             on_iteration(iteration)
         if not shorts:
             break
+        if bound_rounds >= 2:
+            notes.append(
+                f"stopped after iteration {number}: bound by max_agents twice in a row, raising "
+                "the requirements further only grows the shortfall"
+            )
+            break
         _adjust(adjust, shorts, req, config.targets, horizon, misses)
     assert best is not None
-    candidate, rows, levels = best
+    if capacity_note:
+        notes.insert(0, capacity_note)
+    _, _, chosen, candidate, rows, levels = best
     verify_seed = fresh_seed(seed)
     run = candidate.run.model_copy(update={"seed": verify_seed, "replications": replications})
     candidate = candidate.model_copy(update={"run": run})
@@ -370,6 +387,7 @@ def optimize(
         hand = Iteration(
             -1, None, hand_results, hand_shorts, hand_judged, hand_results.summary["cost"]["total"]
         )
+        notes.extend(_hand_roster_notes(hand, iterations[chosen].cost))
     return Plan(
         scenario=candidate,
         roster=rows,
@@ -382,8 +400,31 @@ def optimize(
         fresh_seed=verify_seed,
         hand=hand,
         requirements=req,
+        chosen=chosen,
         notes=notes,
     )
+
+
+def _hand_roster_notes(hand: Iteration, plan_cost: float) -> list[str]:
+    """Why the plan may cost more than the hand-made roster: the targets it misses."""
+    missed = [
+        f"{name} {100 * (kpi['service_level']['mean'] or 0):.1f} % "
+        f"(target {100 * kpi['target']['share']:.0f} %)"
+        for name, kpi in hand.results.summary["channels"].items()
+        if not kpi["met"]
+    ]
+    if not missed and not hand.shorts:
+        difference = plan_cost - hand.cost
+        verdict = "saves" if difference < 0 else "costs"
+        return [
+            f"the hand-made roster meets the targets; the plan {verdict} {abs(difference):,.0f}"
+        ]
+    return [
+        f"the hand-made roster misses the targets ({', '.join(missed) or 'in some intervals'}; "
+        f"{len(hand.shorts)} of {hand.judged_cells} cells short), so it is no benchmark for "
+        f"cost: the plan costs {plan_cost - hand.cost:+,.0f} "
+        f"({100 * (plan_cost / hand.cost - 1):+.1f} %) against it"
+    ]
 
 
 def _iteration_json(iteration: Iteration, horizon: Horizon, mode: str) -> dict[str, Any]:
@@ -423,7 +464,7 @@ def plan_json(plan: Plan) -> dict[str, Any]:
     """The ``plan.json`` document (SPEC section 5)."""
     horizon = Horizon.of(plan.scenario)
     mode = plan.scenario.optimizer.targets
-    last = plan.iterations[-1].solution
+    last = plan.iterations[plan.chosen].solution
     assert last is not None
     first = plan.iterations[0]
     summary = plan.verified.summary
@@ -448,9 +489,10 @@ def plan_json(plan: Plan) -> dict[str, Any]:
                 "cells_short": len(first.shorts),
             },
             "corrected_plan": {
-                "cost": plan.iterations[-1].cost,
-                "missed_share": plan.iterations[-1].missed_share,
-                "cells_short": len(plan.iterations[-1].shorts),
+                "iteration": plan.chosen,
+                "cost": plan.iterations[plan.chosen].cost,
+                "missed_share": plan.iterations[plan.chosen].missed_share,
+                "cells_short": len(plan.iterations[plan.chosen].shorts),
             },
             "hand_roster": None
             if plan.hand is None

@@ -158,6 +158,8 @@ def optimize(
     out_console.print(kpi_table(plan.verified.summary))
     out_console.print(comparison_table(plan_json(plan)))
     verdict = "meets every target" if plan.meets_targets else "does NOT meet every target"
+    for note in plan.notes:
+        out_console.print(f"note: {note}", highlight=False, markup=False)
     out_console.print(
         f"verified on fresh seed {verify.seed}: the plan {verdict}; results in {written}",
         highlight=False,
