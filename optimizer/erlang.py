@@ -38,6 +38,7 @@ full evaluation at n = 20,000 agents and 10,000 Erlangs takes well under a milli
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -843,20 +844,49 @@ def required_agents(
 
     if lo > max_agents:
         raise ValueError(f"offered load {a:.6g} Erlang needs more than max_agents={max_agents}")
-    # exponential search for an upper bracket, then bisection on (bad, good]
-    bad, step, good = lo - 1, 1, lo
-    while not meets(good):
-        if good >= max_agents:
-            raise ValueError(f"target {target_share} not reachable with {max_agents} agents")
-        bad = good
-        good = min(max_agents, good + step)
-        step *= 2
+    found = smallest_meeting(meets, lo, max_agents)
+    if found is None:
+        raise ValueError(f"target {target_share} not reachable with {max_agents} agents")
+    return found
+
+
+def smallest_meeting(
+    meets: Callable[[int], bool], lo: int, hi: int, guess: int | None = None
+) -> int | None:
+    """Smallest ``n`` in ``[lo, hi]`` with ``meets(n)``, for a ``meets`` that is monotone in
+    ``n`` (false, then true); ``None`` if even ``hi`` does not meet it.
+
+    Gallops from ``guess`` (default ``lo``) with doubling steps, down while it meets and up
+    while it does not, then bisects the bracket: a good guess costs two or three evaluations.
+    """
+    start = min(max(lo, lo if guess is None else guess), hi)
+    step = 1
+    if meets(start):
+        good, bad = start, lo - 1
+        while good > lo:
+            candidate = max(lo, good - step)
+            if not meets(candidate):
+                bad = candidate
+                break
+            good = candidate
+            step *= 2
+    else:
+        bad = start
+        while True:
+            if bad >= hi:
+                return None
+            candidate = min(hi, bad + step)
+            if meets(candidate):
+                good = candidate
+                break
+            bad = candidate
+            step *= 2
     while good - bad > 1:
-        mid = (bad + good) // 2
-        if meets(mid):
-            good = mid
+        middle = (good + bad) // 2
+        if meets(middle):
+            good = middle
         else:
-            bad = mid
+            bad = middle
     return good
 
 

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from optimizer.erlang import service_level
+from optimizer.erlang import service_level, smallest_meeting
 
 __all__ = [
     "MAX_SERVERS",
@@ -109,35 +109,10 @@ def required_servers(
     if guess is None:
         a = arrival_rate_per_s * aht_s
         guess = math.ceil(a + math.sqrt(a))
-    start = min(max(lo, guess), max_servers)
-    step = 1
-    if meets(start):
-        good, bad = start, lo - 1
-        while good > lo:
-            candidate = max(lo, good - step)
-            if not meets(candidate):
-                bad = candidate
-                break
-            good = candidate
-            step *= 2
-    else:
-        bad = start
-        while True:
-            if bad >= max_servers:
-                raise ValueError(f"target {share} not reachable with {max_servers} servers")
-            candidate = min(max_servers, bad + step)
-            if meets(candidate):
-                good = candidate
-                break
-            bad = candidate
-            step *= 2
-    while good - bad > 1:
-        middle = (good + bad) // 2
-        if meets(middle):
-            good = middle
-        else:
-            bad = middle
-    return good
+    found = smallest_meeting(meets, lo, max_servers, guess)
+    if found is None:
+        raise ValueError(f"target {share} not reachable with {max_servers} servers")
+    return found
 
 
 # --------------------------------------------------------------------------------------------
