@@ -272,8 +272,11 @@ def shift_instances(
 
     Starts are local wall-clock times of the site; a start that does not exist on a
     spring-forward day is moved forward by the gap. A shift may run past the horizon end; the
-    engine wraps it to the start (cyclic horizon). Labour cost integrates the pay factor over
-    the shift minute by minute in the site's local time and scales by paid / length.
+    engine wraps it to the start (cyclic horizon). On a horizon shorter than a week, a weekday
+    shift that starts just before the horizon (a site ahead of the planning clock) and has no
+    start of the same weekday inside it wraps to the horizon's end, priced at the wrapped time.
+    Labour cost integrates the pay factor over the shift minute by minute in the site's local
+    time and scales by paid / length.
     """
     roster = scenario.roster if roster is None else roster
     longest = max((s.length for s in scenario.shifts), default=0.0)
@@ -302,6 +305,14 @@ def shift_instances(
                 t0 = t0 % horizon.length_s
             else:
                 wanted = WEEKDAYS[day.weekday()] in row.days and 0 <= t0 < horizon.length_s
+                if (
+                    WEEKDAYS[day.weekday()] in row.days
+                    and -shift.length < t0 < 0
+                    and t0 + 7 * 86400 >= horizon.length_s
+                ):
+                    # a shorter-than-a-week horizon lacks this weekday's start inside it: the
+                    # shift that began just before the horizon wraps to its end (cyclic)
+                    wanted, t0 = True, t0 + horizon.length_s
             if wanted and row.agents > 0:
                 cum = factors[row.site]
                 a = round(t0 / 60)

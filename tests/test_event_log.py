@@ -337,3 +337,22 @@ def test_cyclic_horizon_wraps_shifts_and_replays_warmup() -> None:
     assert available[6:-2].sum() == 0  # nobody else all week
     assert available[-2:] == pytest.approx([2 * 3600.0] * 2)  # Sunday 22-24
     assert result.labor_cost.sum() == pytest.approx(2 * 8 * 10.0)  # paid once, not twice
+
+
+def test_site_ahead_of_the_planning_clock_on_a_one_day_horizon() -> None:
+    """A Tokyo shift on Monday 08:00 starts at 23:00 UTC on Sunday, before a one-day UTC
+    horizon for Monday: the cyclic horizon wraps it to the end, so it still staffs Monday
+    00:00-08:00 UTC (Monday morning in Tokyo) instead of vanishing."""
+    raw = tiny(
+        [{"name": "voice", "kind": "voice"}],
+        rows=[{"site": "s", "shift": "day", "start": "08:00", "days": ["mon"], "agents": 2}],
+        site={"timezone": "Asia/Tokyo"},
+    )
+    model = build(build_scenario(raw))
+    (instance,) = model.instances
+    assert instance.start_s == pytest.approx(23 * 3600.0)
+    result = run(model, contact_table(model, []), seed=1, replication=0)
+    available = result.productive_s.sum(axis=0)
+    assert available[:7] == pytest.approx([2 * 3600.0] * 7)
+    assert available[7:23].sum() == 0
+    assert available[23] == pytest.approx(2 * 3600.0)
