@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint bench docs clean
+.PHONY: setup browser run test lint bench docs notebooks clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,13 +14,19 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+## headless Chromium for the report test (Debian package; skipped with a note where apt is not available)
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
+	  echo "chromium could not be installed: the report browser test will be skipped"
+
 ## the main job: simulate the example scenario
 run: $(STAMP)
 	$(BIN)/workbench validate scenarios/global-retail.toml
 	$(BIN)/workbench simulate scenarios/global-retail.toml --workers 2
 
 ## the test suite (lint and types first)
-test: $(STAMP) lint
+test: $(STAMP) browser lint
 	$(BIN)/pytest -q -n 2
 
 lint: $(STAMP)
@@ -30,6 +36,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+notebooks: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
 
 docs: $(STAMP)
 	$(BIN)/python -m scenarios.docs

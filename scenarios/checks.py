@@ -243,12 +243,32 @@ def _horizon_dates(raw: dict[str, Any]) -> tuple[dt.date, dt.date] | None:
     return start, start + dt.timedelta(days=days - 1)
 
 
+def _check_shift_lengths(raw: dict[str, Any], report: Report) -> None:
+    """A shift may not outlast the horizon: on a cyclic horizon it would overlap itself."""
+    horizon = _horizon_dates(raw)
+    if horizon is None:
+        return
+    hours = ((horizon[1] - horizon[0]).days + 1) * 24
+    for label, shift in _rows(raw, "shifts"):
+        try:
+            length = parse_duration(shift.get("length"))
+        except (ValueError, OverflowError):
+            continue
+        if length > hours * 3600:
+            report(
+                f"{label}.length",
+                f"is longer than the {hours}h horizon (a cyclic horizon would overlap it)",
+                shift.get("length"),
+            )
+
+
 def check_raw(raw: dict[str, Any], report: Report, warn: Report | None = None) -> None:
     """Run every cross-table check on the parsed TOML document ``raw``; ``warn`` receives the
     problems that do not stop the file from loading (default: ``report``)."""
     _check_unique(raw, report)
     _check_shares(raw, report)
     _check_references(raw, report)
+    _check_shift_lengths(raw, report)
     _check_coverage(raw, warn or report)
     roster = raw.get("roster")
     if isinstance(roster, list):

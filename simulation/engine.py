@@ -297,7 +297,7 @@ class Floor:
             if self.trace is not None:
                 self.log("callback", i, agent.ident)
         else:
-            wait = now - t_queue
+            wait = max(0.0, now - t_queue)  # the clock may land a hair before t_queue
             if k >= 0:
                 self.started[c][k] += 1
                 self.wait_sum[c][k] += wait

@@ -22,7 +22,8 @@ import math
 import os
 import shutil
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -447,20 +448,13 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def write_run(
-    results: Results,
-    out: Path,
-    manifest: dict[str, Any],
-    scenario_file: Path,
-    extra_inputs: Sequence[str] = (),
-    extra_files: Mapping[str, bytes] | None = None,
-) -> Path:
-    """Write a run folder atomically: a temporary sibling folder renamed at the end.
+@contextmanager
+def atomic_folder(out: Path) -> Iterator[Path]:
+    """A temporary sibling of ``out`` to fill, renamed to ``out`` when the block completes.
 
-    An interrupted run leaves no partial folder; an existing ``out`` is replaced only once the
-    new one is complete. ``extra_inputs`` are paths (relative to the scenario file) copied
-    beside ``scenario.toml`` so the folder can be re-run as it is; ``extra_files`` maps further
-    file names to their contents (the optimizer's roster, plan and optimized scenario).
+    An interrupted or failing block leaves neither ``out`` nor the temporary folder; an
+    existing ``out`` is replaced only once the new one is complete. Every command that writes a
+    run folder (simulate, optimize, compare, sweep) goes through here.
     """
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -469,21 +463,7 @@ def write_run(
         shutil.rmtree(tmp)
     try:
         tmp.mkdir()
-        (tmp / "scenario.toml").write_bytes(scenario_file.read_bytes())
-        for relative in extra_inputs:
-            source = (scenario_file.parent / relative).resolve()
-            target = (tmp / relative).resolve()
-            if tmp.resolve() in target.parents and source.is_file():
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(source, target)
-        results.intervals.to_csv(tmp / "intervals.csv", index=False)
-        results.daily.to_csv(tmp / "daily.csv", index=False)
-        results.replications.to_csv(tmp / "replications.csv", index=False)
-        results.sites.to_csv(tmp / "sites.csv", index=False)
-        (tmp / "summary.json").write_text(json.dumps(results.summary, indent=2) + "\n")
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-        for name, content in (extra_files or {}).items():
-            (tmp / name).write_bytes(content)
+        yield tmp
         if out.exists():
             old = out.parent / f".{out.name}.old-{os.getpid()}"
             out.rename(old)
@@ -494,4 +474,48 @@ def write_run(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return out
+
+
+def fill_run(
+    folder: Path,
+    results: Results,
+    manifest: dict[str, Any],
+    scenario_file: Path,
+    extra_inputs: Sequence[str] = (),
+    extra_files: Mapping[str, bytes] | None = None,
+) -> None:
+    """Write the files of a run into the existing ``folder`` (SPEC section 4).
+
+    ``extra_inputs`` are paths (relative to the scenario file) copied beside ``scenario.toml``
+    so the folder can be re-run as it is; ``extra_files`` maps further file names to their
+    contents (the optimizer's roster, plan and optimized scenario).
+    """
+    (folder / "scenario.toml").write_bytes(scenario_file.read_bytes())
+    for relative in extra_inputs:
+        source = (scenario_file.parent / relative).resolve()
+        target = (folder / relative).resolve()
+        if folder.resolve() in target.parents and source.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+    results.intervals.to_csv(folder / "intervals.csv", index=False)
+    results.daily.to_csv(folder / "daily.csv", index=False)
+    results.replications.to_csv(folder / "replications.csv", index=False)
+    results.sites.to_csv(folder / "sites.csv", index=False)
+    (folder / "summary.json").write_text(json.dumps(results.summary, indent=2) + "\n")
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    for name, content in (extra_files or {}).items():
+        (folder / name).write_bytes(content)
+
+
+def write_run(
+    results: Results,
+    out: Path,
+    manifest: dict[str, Any],
+    scenario_file: Path,
+    extra_inputs: Sequence[str] = (),
+    extra_files: Mapping[str, bytes] | None = None,
+) -> Path:
+    """Write a run folder atomically (``atomic_folder`` + ``fill_run``); returns ``out``."""
+    with atomic_folder(Path(out)) as folder:
+        fill_run(folder, results, manifest, scenario_file, extra_inputs, extra_files)
+    return Path(out)

@@ -22,11 +22,14 @@ def single_queue_raw(
     interval: str = "60m",
     warmup: str = "24h",
 ) -> dict[str, Any]:
-    """One channel, one region, one site staffed by ``agents`` 24/7 (a week-long shift).
+    """One channel, one region, one site staffed by ``agents`` 24/7.
 
-    Arrivals are Poisson at ``per_hour`` around the clock; the roster is a 168 h shift starting
-    each Monday, so agents never change except at the week boundary.
+    Arrivals are Poisson at ``per_hour`` around the clock; the roster is one shift starting each
+    Monday and lasting a week (or the whole horizon, when shorter), so agents never change except
+    at the week boundary. ``days`` must be at most 7 or a multiple of 7.
     """
+    if days > 7 and days % 7:
+        raise ValueError(f"days must be at most 7 or a multiple of 7, got {days}")
     channel: dict[str, Any] = {
         "name": "c1",
         "kind": kind,
@@ -54,7 +57,7 @@ def single_queue_raw(
             {
                 "name": "week",
                 "starts": {"from": "00:00", "to": "00:00", "every": "1h"},
-                "length": "168h",
+                "length": f"{24 * min(days, 7)}h",
                 "days": ["mon"],
             }
         ],

@@ -313,6 +313,19 @@ def test_channel_without_a_skilled_site(tmp_path: Path) -> None:
 # Shares and ranges
 
 
+def test_shift_longer_than_the_horizon(tmp_path: Path) -> None:
+    """On a cyclic horizon a shift longer than the horizon would overlap its own copy."""
+    text = edit(SHOP, ("days = 7", "days = 1"), ('length = "8h30m"', 'length = "25h"'))
+    lines = problems_of(write(tmp_path, text))
+    expect(
+        lines,
+        tmp_path / "scenario.toml",
+        "shifts.day.length",
+        "is longer than the 24h horizon",
+        '"25h"',
+    )
+
+
 def test_region_shares_must_sum_to_one(tmp_path: Path) -> None:
     path = write(tmp_path, edit(RETAIL, ("share = 0.40\n", "share = 0.50\n")))
     lines = problems_of(path)
