@@ -19,7 +19,7 @@ from tests.factory import build_scenario, single_queue_raw
 
 
 def _raw(**scenario: Any) -> dict[str, Any]:
-    raw = single_queue_raw(5)
+    raw = single_queue_raw(5, days=int(scenario.get("days", 7)))
     raw["scenario"].update(scenario)
     return raw
 
