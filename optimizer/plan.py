@@ -279,8 +279,13 @@ def optimize(
     lp_path: str | None = None,
     on_iteration: Callable[[Iteration], None] | None = None,
     max_iterations: int | None = None,
+    executor: str = "local",
+    address: str | None = None,
 ) -> Plan:
     """Find the cheapest roster and bot levels meeting every target, verified by simulation.
+
+    ``workers``, ``executor`` and ``address`` say where the verification replications run
+    (``simulation.simulate``); the plan does not depend on them.
 
     Raises ``OptimizeError`` naming the channel, language, interval and sites when no roster
     can cover the requirements (a language nobody speaks, sites at ``max_agents``), or when the
@@ -345,7 +350,13 @@ def optimize(
         }
         candidate = _apply(scenario, rows, levels)
         results = simulate(
-            candidate, replications=replications, seed=seed, workers=workers, confidence=confidence
+            candidate,
+            replications=replications,
+            seed=seed,
+            workers=workers,
+            confidence=confidence,
+            executor=executor,
+            address=address,
         )
         shorts, judged = shortfalls(results, config.targets, confidence)
         iteration = Iteration(
@@ -373,7 +384,9 @@ def optimize(
     verify_seed = fresh_seed(seed)
     run = candidate.run.model_copy(update={"seed": verify_seed, "replications": replications})
     candidate = candidate.model_copy(update={"run": run})
-    verified = simulate(candidate, workers=workers, confidence=confidence)
+    verified = simulate(
+        candidate, workers=workers, confidence=confidence, executor=executor, address=address
+    )
     verified_shorts, verified_judged = shortfalls(
         verified, config.targets, confidence, control_fdr=True
     )
@@ -381,7 +394,13 @@ def optimize(
     hand = None
     if scenario.roster:
         hand_results = simulate(
-            scenario, replications=replications, seed=seed, workers=workers, confidence=confidence
+            scenario,
+            replications=replications,
+            seed=seed,
+            workers=workers,
+            confidence=confidence,
+            executor=executor,
+            address=address,
         )
         hand_shorts, hand_judged = shortfalls(hand_results, config.targets, confidence)
         hand = Iteration(

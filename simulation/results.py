@@ -476,6 +476,18 @@ def atomic_folder(out: Path) -> Iterator[Path]:
         raise
 
 
+def copy_inputs(folder: Path, scenario_file: Path, relative_inputs: Sequence[str] = ()) -> None:
+    """Copy the scenario file as ``scenario.toml`` into ``folder``, with the CSV files it
+    references (paths relative to it; any that would land outside ``folder`` are skipped)."""
+    (folder / "scenario.toml").write_bytes(scenario_file.read_bytes())
+    for relative in relative_inputs:
+        source = (scenario_file.parent / relative).resolve()
+        target = (folder / relative).resolve()
+        if folder.resolve() in target.parents and source.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+
+
 def fill_run(
     folder: Path,
     results: Results,
@@ -490,13 +502,7 @@ def fill_run(
     so the folder can be re-run as it is; ``extra_files`` maps further file names to their
     contents (the optimizer's roster, plan and optimized scenario).
     """
-    (folder / "scenario.toml").write_bytes(scenario_file.read_bytes())
-    for relative in extra_inputs:
-        source = (scenario_file.parent / relative).resolve()
-        target = (folder / relative).resolve()
-        if folder.resolve() in target.parents and source.is_file():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
+    copy_inputs(folder, scenario_file, extra_inputs)
     results.intervals.to_csv(folder / "intervals.csv", index=False)
     results.daily.to_csv(folder / "daily.csv", index=False)
     results.replications.to_csv(folder / "replications.csv", index=False)

@@ -1,27 +1,30 @@
-"""Run replications, one process each, in a deterministic order.
+"""Run replications, in a deterministic order, on the executor asked for.
 
 Replication ``r`` draws every random number from streams keyed by ``(seed, r, purpose, key)``
-(see ``simulation.streams``), so its result does not depend on which worker ran it or when;
-results are returned in replication order. Same scenario + seed => identical results for any
-number of workers.
+(see ``simulation.streams``), so its result does not depend on which worker ran it, when, or on
+which executor (this process, a local process pool or a Dask cluster, see
+``simulation.executors``); results are returned in replication order. Same scenario + seed =>
+identical results for any executor and number of workers.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from simulation.arrivals import generate
 from simulation.engine import ReplicationResult, run
 from simulation.model import SimModel
 
+if TYPE_CHECKING:
+    from simulation.cache import ReplicationCache
+
 
 @dataclass(frozen=True)
 class Timed:
-    """A replication result with the wall-clock time it took [s]."""
+    """A replication result with the wall-clock time it took [s] (0 when read from a cache)."""
 
     result: ReplicationResult
     seconds: float
@@ -35,19 +38,6 @@ def replicate(model: SimModel, seed: int, replication: int) -> Timed:
     return Timed(result, time.perf_counter() - began)
 
 
-_WORKER_MODEL: SimModel | None = None
-
-
-def _init_worker(model: SimModel) -> None:
-    global _WORKER_MODEL
-    _WORKER_MODEL = model
-
-
-def _replicate_in_worker(seed: int, replication: int) -> Timed:
-    assert _WORKER_MODEL is not None
-    return replicate(_WORKER_MODEL, seed, replication)
-
-
 def run_replications(
     model: SimModel,
     seed: int,
@@ -56,35 +46,52 @@ def run_replications(
     on_done: Callable[[Timed], None] | None = None,
     executor: str = "local",
     address: str | None = None,
+    cache: ReplicationCache | None = None,
+    retries: int | None = None,
 ) -> list[Timed]:
-    """Simulate ``replications`` of ``model``; ``workers`` > 1 uses a process pool.
+    """Simulate ``replications`` of ``model`` and return them in the order given.
 
-    ``executor`` is "local" (this machine; a process pool when ``workers`` > 1) or "dask" (a
-    Dask distributed cluster at ``address``).
+    ``executor`` is "local" (this process, or a fork process pool of ``workers`` processes) or
+    "dask" (a Dask cluster at ``address``, a scheduler address or scheduler file; without one,
+    a ``LocalCluster`` of ``workers`` processes for this call); see ``simulation.executors``.
+    ``cache``: read finished replications from it and store the new ones (off by default).
+    ``retries``: extra attempts of a failed replication (default
+    ``simulation.executors.DEFAULT_RETRIES``).
 
-    ``on_done`` is called in the parent as each replication finishes (for a progress bar).
-    The returned list is in the order of ``replications`` whatever the finishing order.
+    ``on_done`` is called in the calling thread as each replication finishes (cached ones
+    first), for a progress bar. Raises ``simulation.executors.ReplicationsFailed`` naming the
+    replications that failed after every retry, ``ExecutorError`` when the cluster is unusable.
     """
+    from simulation.cache import scenario_digest
+    from simulation.executors import DEFAULT_RETRIES, run_tasks
+
     wanted = list(replications)
-    if executor != "local":
-        raise NotImplementedError(f"executor {executor!r} is not available yet")
-    if workers <= 1 or len(wanted) <= 1:
-        out = []
+    found: dict[int, Timed] = {}
+    digest = scenario_digest(model.scenario) if cache is not None else ""
+    if cache is not None:
         for r in wanted:
-            timed = replicate(model, seed, r)
-            if on_done is not None:
-                on_done(timed)
-            out.append(timed)
-        return out
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(
-        max_workers=min(workers, len(wanted)),
-        mp_context=context,
-        initializer=_init_worker,
-        initargs=(model,),
-    ) as pool:
-        futures: list[Future[Timed]] = [pool.submit(_replicate_in_worker, seed, r) for r in wanted]
+            result = cache.get(digest, seed, r)
+            if result is not None and r not in found:
+                found[r] = Timed(result, 0.0)
+                if on_done is not None:
+                    on_done(found[r])
+    missing = [r for r in dict.fromkeys(wanted) if r not in found]
+
+    def finished(index: int, timed: Timed) -> None:
+        if cache is not None:
+            cache.put(digest, seed, missing[index], timed.result)
         if on_done is not None:
-            for future in futures:
-                future.add_done_callback(lambda f: on_done(f.result()))
-        return [f.result() for f in futures]
+            on_done(timed)
+
+    computed = run_tasks(
+        [model],
+        seed,
+        [(0, r) for r in missing],
+        workers=workers,
+        executor=executor,
+        address=address,
+        retries=DEFAULT_RETRIES if retries is None else retries,
+        on_done=finished,
+    )
+    found.update(zip(missing, computed, strict=True))
+    return [found[r] for r in wanted]

@@ -7,9 +7,11 @@ import datetime as dt
 import platform
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import typer
 from rich.console import Console
@@ -17,6 +19,7 @@ from rich.console import Console
 from scenarios.loader import check_file
 from scenarios.problems import Problem
 from scenarios.schema import Scenario
+from simulation.executors import ExecutorError, ReplicationsFailed
 from simulation.results import Results, sha256_of, write_run
 
 EXIT_OK, EXIT_DRIFT, EXIT_BAD_INPUT, EXIT_INFEASIBLE = 0, 1, 2, 3
@@ -100,3 +103,36 @@ def save_run(
     if scenario.roster_file:
         inputs.append(scenario.roster_file)
     return write_run(results, target, manifest, file, inputs, extra_files)
+
+
+ExecutorOption = Annotated[
+    Literal["local", "dask"],
+    typer.Option(
+        help="Where replications run: local (this machine, --workers processes) or dask "
+        "(the cluster at --address; without one, a local Dask cluster of --workers processes)."
+    ),
+]
+AddressOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Dask scheduler address (tcp://HOST:PORT) or scheduler file (JSON), with "
+        "--executor dask."
+    ),
+]
+
+
+@contextmanager
+def executor_errors(file: Path | str) -> Iterator[None]:
+    """Turn executor failures into a one-line message and an exit code, no traceback: 2 when
+    the cluster cannot be used (no scheduler at the address, no worker, workers running other
+    code), 3 when replications failed after every retry (a failure to compute, each named)."""
+    try:
+        yield
+    except ReplicationsFailed as error:
+        err_console.print(f"{file}: {error}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_INFEASIBLE) from None
+    except ExecutorError as error:
+        err_console.print(
+            f"{file}: --executor dask: {error}", markup=False, highlight=False, soft_wrap=True
+        )
+        raise typer.Exit(EXIT_BAD_INPUT) from None

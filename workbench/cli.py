@@ -24,8 +24,11 @@ from simulation import simulate as run_simulation
 from simulation.runner import Timed
 from workbench.app import (
     EXIT_INFEASIBLE,
+    AddressOption,
+    ExecutorOption,
     app,
     err_console,
+    executor_errors,
     fail,
     load_or_exit,
     out_console,
@@ -66,6 +69,8 @@ def simulate(
     seed: Annotated[int | None, typer.Option(min=0, help="Seed (default: [run].seed).")] = None,
     out: Annotated[Path | None, typer.Option(help="Output folder.")] = None,
     workers: Annotated[int, typer.Option(min=1, max=256, help="Parallel worker processes.")] = 1,
+    executor: ExecutorOption = "local",
+    address: AddressOption = None,
 ) -> None:
     """Run the scenario, show progress, print a KPI table and write the run folder."""
     scenario = load_or_exit(file)
@@ -87,9 +92,16 @@ def simulate(
         def advance(_: Timed) -> None:
             progress.advance(task)
 
-        results = run_simulation(
-            scenario, replications=count, seed=used_seed, workers=workers, on_done=advance
-        )
+        with executor_errors(file):
+            results = run_simulation(
+                scenario,
+                replications=count,
+                seed=used_seed,
+                workers=workers,
+                on_done=advance,
+                executor=executor,
+                address=address,
+            )
     written = save_run(
         "simulate", file, scenario, results, out, started, clock, used_seed, count, workers
     )
@@ -111,6 +123,8 @@ def optimize(
         int | None,
         typer.Option(min=1, max=100, help="Simulate-and-correct rounds ([optimizer])."),
     ] = None,
+    executor: ExecutorOption = "local",
+    address: AddressOption = None,
 ) -> None:
     """Find the cheapest roster and bot levels meeting every target, verified by simulation."""
     scenario = load_or_exit(file)
@@ -131,13 +145,16 @@ def optimize(
         )
 
     try:
-        plan = run_optimizer(
-            scenario,
-            workers=workers,
-            lp_path=str(lp) if lp else None,
-            on_iteration=report,
-            max_iterations=max_iterations,
-        )
+        with executor_errors(file):
+            plan = run_optimizer(
+                scenario,
+                workers=workers,
+                lp_path=str(lp) if lp else None,
+                on_iteration=report,
+                max_iterations=max_iterations,
+                executor=executor,
+                address=address,
+            )
     except OptimizeError as error:
         err_console.print(f"{file}: infeasible: {error}", markup=False, highlight=False)
         raise typer.Exit(EXIT_INFEASIBLE) from None

@@ -21,6 +21,7 @@ from workbench.app import (
     EXIT_DRIFT,
     app,
     err_console,
+    executor_errors,
     fail,
     out_console,
     versions,
@@ -176,7 +177,7 @@ def regress_command(
             if not update:
                 _bad_input(str(error))
             old = None
-        try:
+        with executor_errors(path):
             current = regress.measure(
                 scenario,
                 mode,
@@ -186,8 +187,6 @@ def regress_command(
                 address=address,
                 code=code,
             )
-        except NotImplementedError as error:
-            _bad_input(f"--executor: {error}")
         _say(
             f"{name}: {len(current.replications)} replications ({mode} mode, seed "
             f"{current.seed}) in {current.seconds:.1f} s"

@@ -1,0 +1,643 @@
+"""Scenario sweeps: a grid of variants of one scenario, every point on common random numbers.
+
+``sweep("scenarios/global-retail.toml", {"channels.voice.volume.count": [12000, 15000],
+"channels.chat.bot.containment": [0.1, 0.2, 0.3]})`` simulates the 6 combinations with the
+same seed and the same replications (the same customers, see ``simulation.streams``), so the
+differences between points come from the varied keys alone, and returns one tidy table.
+
+Keys are dotted paths into the scenario file as the planner wrote it. Rows of arrays of tables
+are named by their ``name`` (``channels.voice.volume.count``, ``sites.riga.max_agents``,
+``shifts.full-8h.breaks[0].length``) or by 0-based index (``roster[2].agents``; roster rows
+have no name). A key may add an optional key (``sites.riga.max_agents`` where none is set).
+Every variant is written into the parsed TOML document (``scenarios.loader.read_raw``) and
+validated exactly as a file is (``scenarios.loader.parse``): a value the format does not
+allow is reported as ``FILE {point}: key.path: what is wrong (got VALUE)``.
+
+Replications run on any executor (``simulation.executors``) and are cached on disk
+(``simulation.cache``): a re-run of the same sweep reads every replication back, an interrupted
+one computes only what is missing, and a sweep sharing points with an earlier one reuses them.
+
+The table has one row per point and channel line, columns ``SWEEP_COLUMNS`` (the varied keys
+come after ``point``). ``sweep_chart`` draws the KPI surface; ``write_sweep`` writes a run
+folder with ``sweep.csv``, ``sweep.html``, ``sweep.png`` and ``manifest.json``.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import itertools
+import json
+import re
+import time
+import tomllib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from scenarios.checks import did_you_mean
+from scenarios.loader import parse, read_raw
+from scenarios.problems import Problem, ScenarioError, show_value
+from scenarios.schema import Scenario
+from simulation.cache import ReplicationCache, scenario_digest
+from simulation.engine import ReplicationResult
+from simulation.executors import DEFAULT_RETRIES, run_tasks
+from simulation.model import SimModel, build
+from simulation.results import aggregate, atomic_folder, copy_inputs
+from simulation.runner import Timed, replicate
+
+SWEEP_COLUMNS: dict[str, str] = {
+    "point": "grid point, 0-based, in the order of the grid (last key varies fastest)",
+    "<key>": "one column per varied key (its dotted path), the value at this point",
+    "channel": "channel line (<channel>:callback for accepted voice callbacks)",
+    "offered": "contacts reaching the agent queue over the horizon, mean over replications",
+    "service_level": "whole-horizon service level, mean over replications [share 0..1]",
+    "service_level_ci_low": "95 % Student-t interval over replications, low end [share]",
+    "service_level_ci_high": "95 % Student-t interval over replications, high end [share]",
+    "target_share": "the channel's target share [share 0..1]",
+    "met": "whether the mean service level reaches the target share",
+    "asa_s": "mean wait until an agent took the contact [s]",
+    "abandon_rate": "abandoned / (answered + abandoned) [share 0..1]",
+    "occupancy": "busy time / available time of the agents with the skill [share 0..1]",
+    "cost_labor": "labour cost of the point over the horizon (same on every line of a point)",
+    "cost_bot": "bot cost of the point over the horizon (same on every line of a point)",
+    "cost_total": "labour + bot cost of the point over the horizon",
+}
+"""The columns of ``sweep.csv`` with their meaning and units (money in the scenario's
+currency)."""
+
+_FIXED_KEYS = {"run.seed": "--seed", "run.replications": "--replications"}
+"""Keys a sweep cannot vary: every point runs on the same seed and replications."""
+
+_SEGMENT = re.compile(r"^(?P<name>[A-Za-z0-9_-]+)(?P<index>(?:\[\d+\])*)$")
+
+
+# --------------------------------------------------------------------------------------------
+# --vary KEY=V1,V2,...
+
+
+def _split_values(text: str) -> list[str]:
+    """Split on commas outside quotes and brackets: ``1,"a,b",[1, 2]`` -> 3 items."""
+    items: list[str] = []
+    depth = 0
+    quote = ""
+    current = ""
+    for char in text:
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "\"'":
+            quote = char
+        elif char in "[{":
+            depth += 1
+        elif char in "]}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            items.append(current.strip())
+            current = ""
+            continue
+        current += char
+    items.append(current.strip())
+    return items
+
+
+def parse_value(text: str) -> Any:
+    """A value as TOML would read it (``9000`` int, ``0.2`` float, ``true``, ``"x"``,
+    ``[1, 2]``, ``2026-03-23``); anything TOML cannot read is kept as a string, so durations
+    and times may be written bare (``6m``, ``08:30``)."""
+    try:
+        return tomllib.loads(f"value = {text}")["value"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def parse_vary(items: Sequence[str], file: str = "--vary") -> dict[str, list[Any]]:
+    """``["KEY=V1,V2", ...]`` -> ``{KEY: [V1, V2]}`` with values read by ``parse_value``.
+
+    Raises ``ScenarioError`` listing every malformed item (no ``=``, no value, a key given
+    twice)."""
+    vary: dict[str, list[Any]] = {}
+    problems: list[Problem] = []
+    for item in items:
+        key, sep, values = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            problems.append(Problem(file, "--vary", "must be KEY=V1,V2,...", item))
+            continue
+        texts = _split_values(values)
+        if any(not t for t in texts):
+            problems.append(
+                Problem(file, key, "--vary needs values V1,V2,... (one is empty)", item)
+            )
+            continue
+        if key in vary:
+            problems.append(Problem(file, key, "is varied twice; give all its values at once"))
+            continue
+        vary[key] = [parse_value(t) for t in texts]
+    if problems:
+        raise ScenarioError(problems)
+    return vary
+
+
+# --------------------------------------------------------------------------------------------
+# key paths in the raw document
+
+
+def _segments(key: str) -> list[str | int] | None:
+    out: list[str | int] = []
+    for part in key.split("."):
+        match = _SEGMENT.match(part)
+        if match is None:
+            return None
+        out.append(match.group("name"))
+        out.extend(int(i) for i in re.findall(r"\[(\d+)\]", match.group("index")))
+    return out
+
+
+def _row_names(rows: list[Any]) -> list[str]:
+    return [str(r.get("name")) for r in rows if isinstance(r, dict) and "name" in r]
+
+
+def set_key(raw: dict[str, Any], key: str, value: Any) -> str | None:
+    """Set ``key`` (a dotted path, see the module docstring) to ``value`` in ``raw``, in place.
+
+    Missing tables on the way are created and the last key may be new (the schema then judges
+    it). Returns what is wrong with the key, or None when it was set.
+    """
+    if key in _FIXED_KEYS:
+        return (
+            "a sweep runs every point on the same seed and replications (common random "
+            f"numbers); use {_FIXED_KEYS[key]} instead"
+        )
+    segments = _segments(key)
+    if not segments or not isinstance(segments[0], str):
+        return "is not a key path such as channels.voice.volume.count or roster[2].agents"
+    node: Any = raw
+    walked = ""
+    for position, segment in enumerate(segments):
+        last = position == len(segments) - 1
+        here = f"{walked}.{segment}" if isinstance(segment, str) else f"{walked}[{segment}]"
+        here = here.lstrip(".")
+        if isinstance(node, dict) and isinstance(segment, str):
+            if segment == "roster" and isinstance(node.get("roster"), str) and not last:
+                return (
+                    f"the roster is read from {node['roster']}; write its rows in the "
+                    "scenario file to vary them"
+                )
+            if last:
+                node[segment] = value
+                return None
+            if segment not in node:
+                if isinstance(segments[position + 1], int):
+                    return f"{here} is not in the file, so it has no rows to index"
+                node[segment] = {}
+            node = node[segment]
+        elif isinstance(node, list) and isinstance(segment, str):
+            rows = [r for r in node if isinstance(r, dict) and r.get("name") == segment]
+            if not rows:
+                names = _row_names(node)
+                table = walked or "(top level)"
+                return f"{table} has no row named {segment!r}" + did_you_mean(segment, names)
+            if last:
+                return f"{here} is a whole row; name one of its keys"
+            node = rows[0]
+        elif isinstance(node, list) and isinstance(segment, int):
+            if not 0 <= segment < len(node):
+                return f"{walked} has {len(node)} rows (0..{len(node) - 1})"
+            if last:
+                node[segment] = value
+                return None
+            node = node[segment]
+        elif isinstance(node, dict):
+            return f"{walked} is a table, not an array: name a key instead of [{segment}]"
+        else:
+            return f"{walked} is a value, not a table (got {show_value(node)})"
+        walked = here
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# the plan: validated points
+
+
+@dataclass(frozen=True)
+class Point:
+    """One grid point: the value of every varied key, and the validated scenario."""
+
+    index: int
+    values: dict[str, Any]
+    scenario: Scenario
+
+
+@dataclass(frozen=True)
+class SweepPlan:
+    """A validated grid: every point's scenario, on one seed and one number of replications."""
+
+    source: str
+    """The scenario file (or the scenario's name when it came as an object)."""
+    base: Scenario
+    vary: dict[str, list[Any]]
+    points: tuple[Point, ...]
+    seed: int
+    replications: int
+
+    @property
+    def tasks(self) -> int:
+        """Replications to run over all points."""
+        return len(self.points) * self.replications
+
+
+def _label(values: Mapping[str, Any]) -> str:
+    return "{" + ", ".join(f"{k}={show_value(v)}" for k, v in values.items()) + "}"
+
+
+def _document_of(scenario: Scenario) -> dict[str, Any]:
+    if scenario.forecasts:
+        raise ValueError(
+            "this scenario reads forecast CSV files: pass the scenario file's path to sweep it"
+        )
+    from workbench.api import document  # a scenario written back in its TOML form
+
+    return document(scenario)
+
+
+def plan_sweep(
+    source: str | Path | Scenario,
+    vary: Mapping[str, Sequence[Any]],
+    replications: int | None = None,
+    seed: int | None = None,
+) -> SweepPlan:
+    """Validate every point of the grid ``vary`` (key -> values; last key varies fastest).
+
+    ``replications`` and ``seed`` default to the scenario's ``[run]`` table. Raises
+    ``ScenarioError`` with every problem: of the scenario file itself, of a key that names
+    nothing, of a value the format does not allow (each distinct problem once, labelled with the
+    first point where it occurs).
+    """
+    if isinstance(source, Scenario):
+        raw, base_dir, file = _document_of(source), Path("."), source.scenario.name
+    else:
+        path = Path(source)
+        file, base_dir = str(path), path.parent
+        raw = read_raw(path)
+    base, problems = parse(copy.deepcopy(raw), base=base_dir, file=file)
+    if base is None:
+        raise ScenarioError(problems)
+    grid = {str(k): list(v) for k, v in vary.items()}
+    errors: list[Problem] = []
+    if not grid:
+        errors.append(Problem(file, "--vary", "give at least one key to vary"))
+    for key, options in grid.items():
+        if not options:
+            errors.append(Problem(file, key, "has no values to vary over"))
+            continue
+        duplicates = [v for i, v in enumerate(options) if v in options[:i]]
+        if duplicates:
+            errors.append(Problem(file, key, "lists a value twice", duplicates[0]))
+        message = set_key(copy.deepcopy(raw), key, options[0])
+        if message is not None:
+            errors.append(Problem(file, key, message))
+    if errors:
+        raise ScenarioError(errors)
+    points: list[Point] = []
+    seen: set[tuple[str, str]] = set()
+    for index, combination in enumerate(itertools.product(*grid.values())):
+        values = dict(zip(grid, combination, strict=True))
+        document = copy.deepcopy(raw)
+        for key, value in values.items():
+            set_key(document, key, value)
+        scenario, found = parse(document, base=base_dir, file=f"{file} {_label(values)}")
+        for problem in found:
+            if problem.warning or (problem.path, problem.message) in seen:
+                continue  # the base file's warnings were shown once; each problem once
+            seen.add((problem.path, problem.message))
+            errors.append(problem)
+        if scenario is not None:
+            points.append(Point(index, values, scenario))
+    if errors:
+        raise ScenarioError(errors)
+    return SweepPlan(
+        source=file,
+        base=base,
+        vary=grid,
+        points=tuple(points),
+        seed=base.run.seed if seed is None else seed,
+        replications=base.run.replications if replications is None else replications,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# running it
+
+
+@dataclass
+class SweepRun:
+    """A finished sweep: the plan, the tidy table and where its replications came from."""
+
+    plan: SweepPlan
+    table: pd.DataFrame
+    """One row per point and channel line, columns ``SWEEP_COLUMNS``."""
+    computed: int
+    """Replications simulated by this run."""
+    cached: int
+    """Replications read back from the cache."""
+    seconds: float
+    """Wall time of ``run_sweep`` [s]."""
+    executor: str = "local"
+    workers: int = 1
+    address: str | None = None
+    cache_dir: str | None = None
+    replication_seconds: list[float] = field(default_factory=list)
+    """Wall time of each replication simulated by this run [s]."""
+
+
+def _rows(point: Point, summary: dict[str, Any]) -> list[dict[str, Any]]:
+    cost = summary["cost"]
+    rows = []
+    for name, kpi in summary["channels"].items():
+        low, high = kpi["service_level"]["ci95"]
+        rows.append(
+            {
+                "point": point.index,
+                **point.values,
+                "channel": name,
+                "offered": kpi["offered"],
+                "service_level": kpi["service_level"]["mean"],
+                "service_level_ci_low": low,
+                "service_level_ci_high": high,
+                "target_share": kpi["target"]["share"],
+                "met": kpi["met"],
+                "asa_s": kpi["asa_s"],
+                "abandon_rate": kpi["abandon_rate"],
+                "occupancy": kpi["occupancy"],
+                "cost_labor": cost["labor"],
+                "cost_bot": cost["bot"],
+                "cost_total": cost["total"],
+            }
+        )
+    return rows
+
+
+def run_sweep(
+    plan: SweepPlan,
+    workers: int = 1,
+    executor: str = "local",
+    address: str | None = None,
+    cache: ReplicationCache | None = None,
+    on_task: Callable[[bool], None] | None = None,
+    retries: int = DEFAULT_RETRIES,
+    confidence: float = 0.95,
+) -> SweepRun:
+    """Simulate every point of ``plan`` and build its table.
+
+    Replications found in ``cache`` are read back instead of simulated; the others run on the
+    executor (see ``simulation.executors``) and are stored in the cache as each finishes, so an
+    interrupted sweep loses at most the replications in flight. A point is aggregated as soon as
+    its last replication is in, and its replications are then dropped from memory.
+    ``on_task(cached)`` is called once per replication (for a progress bar). Raises
+    ``simulation.executors.ReplicationsFailed`` naming the points and replications that failed
+    (every other replication is cached first).
+    """
+    began = time.perf_counter()
+    seed, count = plan.seed, plan.replications
+    models: list[SimModel] = [build(p.scenario) for p in plan.points]
+    digests = [scenario_digest(p.scenario) for p in plan.points]
+    cached_reps = [
+        {r for r in range(count) if cache is not None and cache.has(digests[i], seed, r)}
+        for i in range(len(plan.points))
+    ]
+    tasks = [
+        (i, r) for i in range(len(plan.points)) for r in range(count) if r not in cached_reps[i]
+    ]
+    held: dict[int, dict[int, ReplicationResult]] = {}
+    missing = [count - len(c) for c in cached_reps]
+    rows: dict[int, list[dict[str, Any]]] = {}
+    seconds: list[float] = []
+
+    def result_of(i: int, r: int) -> ReplicationResult:
+        if r in held.get(i, {}):
+            return held[i][r]
+        found = cache.get(digests[i], seed, r) if cache is not None else None
+        if found is None:  # an entry that vanished or was unreadable: simulate it here
+            found = replicate(models[i], seed, r).result
+            if cache is not None:
+                cache.put(digests[i], seed, r, found)
+        return found
+
+    def close_point(i: int) -> None:
+        reps = [result_of(i, r) for r in range(count)]
+        results = aggregate(models[i], reps, seed, confidence)
+        rows[i] = _rows(plan.points[i], results.summary)
+        held.pop(i, None)
+
+    def finished(index: int, timed: Timed) -> None:
+        i, r = tasks[index]
+        if cache is not None:
+            cache.put(digests[i], seed, r, timed.result)
+        held.setdefault(i, {})[r] = timed.result
+        seconds.append(timed.seconds)
+        missing[i] -= 1
+        if on_task is not None:
+            on_task(False)
+        if missing[i] == 0:
+            close_point(i)
+
+    if on_task is not None:
+        for _ in range(sum(len(c) for c in cached_reps)):
+            on_task(True)
+    run_tasks(
+        models,
+        seed,
+        tasks,
+        workers=workers,
+        executor=executor,
+        address=address,
+        retries=retries,
+        on_done=finished,
+    )
+    for i in range(len(plan.points)):
+        if i not in rows:
+            close_point(i)
+    table = pd.DataFrame([row for i in sorted(rows) for row in rows[i]])
+    return SweepRun(
+        plan=plan,
+        table=table,
+        computed=len(tasks),
+        cached=sum(len(c) for c in cached_reps),
+        seconds=time.perf_counter() - began,
+        executor=executor,
+        workers=workers,
+        address=address,
+        cache_dir=None if cache is None else str(cache.root),
+        replication_seconds=seconds,
+    )
+
+
+def sweep(
+    path_or_scenario: str | Path | Scenario,
+    vary: Mapping[str, Sequence[Any]],
+    replications: int | None = None,
+    seed: int | None = None,
+    workers: int = 1,
+    executor: str = "local",
+    address: str | None = None,
+    cache: bool | str | Path = True,
+) -> pd.DataFrame:
+    """Simulate a grid of variants of a scenario on common random numbers; the tidy table.
+
+    ``path_or_scenario``: a scenario file, or a loaded ``Scenario`` (one without forecast CSVs).
+    ``vary``: key path -> values, e.g. ``{"channels.voice.volume.count": [12000, 15000]}``
+    (values as TOML would read them: durations as ``"6m"``). ``replications`` and ``seed``
+    default to the scenario's ``[run]`` table and are the same for every point. ``workers``,
+    ``executor`` and ``address``: where replications run (``simulation.executors``); the table
+    does not depend on them. ``cache``: True for ``results/.cache``, a folder, or False.
+
+    Returns one row per point and channel line, columns ``SWEEP_COLUMNS``. Raises
+    ``ScenarioError`` for a key or value the scenario format does not allow.
+    """
+    store = None
+    if cache is not False:
+        store = ReplicationCache() if cache is True else ReplicationCache(Path(cache))
+    plan = plan_sweep(path_or_scenario, vary, replications=replications, seed=seed)
+    run = run_sweep(plan, workers=workers, executor=executor, address=address, cache=store)
+    return run.table
+
+
+# --------------------------------------------------------------------------------------------
+# chart and run folder
+
+
+def _plain(value: Any) -> Any:
+    """A value Vega-Lite and JSON can carry (dates and lists as text)."""
+    if isinstance(value, bool | int | float | str) or value is None:
+        return value
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return show_value(value)
+
+
+def sweep_chart(table: pd.DataFrame, keys: Sequence[str]) -> Any:
+    """The KPI surface as an Altair chart.
+
+    One key: service level by channel along the key (line with its 95 % interval as a band) and
+    total cost beside it. Two keys: a service-level heatmap per channel (first key across,
+    second down) above a heatmap of total cost. More keys: the same heatmaps, one row per
+    combination of the remaining keys.
+    """
+    import altair as alt
+
+    keys = list(keys)
+    data = table.copy()
+    fields = {key: f"key{i}" for i, key in enumerate(keys)}
+    order = {key: list(dict.fromkeys(_plain(v) for v in table[key])) for key in keys}
+    data = data.rename(columns=fields)
+    for key in keys:
+        data[fields[key]] = [_plain(v) for v in data[fields[key]]]
+    percent = alt.Axis(format="%")
+    tooltip = [
+        *(alt.Tooltip(f"{fields[k]}:N", title=k) for k in keys),
+        alt.Tooltip("channel:N"),
+        alt.Tooltip("service_level:Q", format=".1%", title="service level"),
+        alt.Tooltip("service_level_ci_low:Q", format=".1%", title="CI low"),
+        alt.Tooltip("service_level_ci_high:Q", format=".1%", title="CI high"),
+        alt.Tooltip("asa_s:Q", format=".1f", title="ASA [s]"),
+        alt.Tooltip("cost_total:Q", format=",.0f", title="total cost"),
+    ]
+    costs = data.drop_duplicates("point")
+    if len(keys) == 1:
+        first = fields[keys[0]]
+        numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in data[first])
+        x = (
+            alt.X(f"{first}:Q", title=keys[0], scale=alt.Scale(zero=False))
+            if numeric
+            else alt.X(f"{first}:O", title=keys[0], sort=order[keys[0]])
+        )
+        base = alt.Chart(data)
+        band = base.mark_area(opacity=0.2).encode(
+            x=x,
+            y=alt.Y("service_level_ci_low:Q", axis=percent, title="service level"),
+            y2="service_level_ci_high:Q",
+            color=alt.Color("channel:N"),
+        )
+        line = base.mark_line(point=True).encode(
+            x=x,
+            y=alt.Y("service_level:Q", axis=percent, title="service level"),
+            color=alt.Color("channel:N"),
+            tooltip=tooltip,
+        )
+        cost = (
+            alt.Chart(costs)
+            .mark_line(point=True, color="black")
+            .encode(x=x, y=alt.Y("cost_total:Q", title="total cost"), tooltip=tooltip[:1])
+        )
+        return alt.hconcat(
+            (band + line).properties(width=360, height=260, title="service level (95 % CI)"),
+            cost.properties(width=260, height=260, title="total cost"),
+        )
+    first, second = fields[keys[0]], fields[keys[1]]
+    rest = keys[2:]
+    if rest:
+        for frame in (data, costs):
+            frame["others"] = [
+                ", ".join(f"{k}={row[fields[k]]}" for k in rest) for _, row in frame.iterrows()
+            ]
+    x = alt.X(f"{first}:O", title=keys[0], sort=order[keys[0]])
+    y = alt.Y(f"{second}:O", title=keys[1], sort=order[keys[1]])
+    cell = alt.Chart(data).encode(x=x, y=y)
+    heat = cell.mark_rect().encode(
+        color=alt.Color(
+            "service_level:Q",
+            title="service level",
+            scale=alt.Scale(scheme="redyellowgreen", domain=[0, 1]),
+            legend=alt.Legend(format="%"),
+        ),
+        tooltip=tooltip,
+    )
+    text = cell.mark_text(fontSize=10).encode(text=alt.Text("service_level:Q", format=".0%"))
+    facet: dict[str, Any] = {"column": alt.Column("channel:N", title="service level by channel")}
+    if rest:
+        facet["row"] = alt.Row("others:N", title=", ".join(rest))
+    sl = (heat + text).properties(width=160, height=160).facet(**facet)
+    cost_cell = alt.Chart(costs).encode(x=x, y=y)
+    cost = (
+        cost_cell.mark_rect().encode(
+            color=alt.Color("cost_total:Q", title="total cost", scale=alt.Scale(scheme="blues")),
+            tooltip=tooltip,
+        )
+        + cost_cell.mark_text(fontSize=10).encode(text=alt.Text("cost_total:Q", format=",.0f"))
+    ).properties(width=160, height=160, title="total cost")
+    if rest:
+        cost = cost.facet(row=alt.Row("others:N", title=", ".join(rest)))
+    return alt.vconcat(sl, cost).resolve_scale(color="independent")
+
+
+def write_sweep(
+    run: SweepRun,
+    out: Path,
+    manifest: dict[str, Any],
+    scenario_file: Path | None = None,
+    inputs: Sequence[str] = (),
+    png: bool = True,
+) -> Path:
+    """Write a sweep run folder atomically (a temporary sibling folder renamed at the end).
+
+    ``sweep.csv`` (``run.table``), ``sweep.html`` (the chart, Vega inlined: works offline),
+    ``sweep.png`` (the same through vl-convert, unless ``png`` is False), ``manifest.json``,
+    and ``scenario.toml`` with the CSV ``inputs`` it references (relative paths) when
+    ``scenario_file`` is given. An existing ``out`` is replaced only once the new one is
+    complete.
+    """
+    with atomic_folder(Path(out)) as tmp:
+        run.table.to_csv(tmp / "sweep.csv", index=False)
+        chart = sweep_chart(run.table, list(run.plan.vary))
+        chart.save(str(tmp / "sweep.html"), inline=True)
+        if png:
+            chart.save(str(tmp / "sweep.png"))
+        if scenario_file is not None:
+            copy_inputs(tmp, scenario_file, inputs)
+        text = json.dumps(manifest, indent=2, default=_plain)
+        (tmp / "manifest.json").write_text(text + "\n")
+    return Path(out)

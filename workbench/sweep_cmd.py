@@ -1,0 +1,161 @@
+"""``workbench sweep``: a grid of variants on common random numbers, one tidy table and a chart.
+
+The executor options and their error handling are shared with the other commands
+(``workbench.app``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from scenarios.problems import ScenarioError
+from simulation.cache import ReplicationCache
+from simulation.results import sha256_of
+from workbench.app import (
+    AddressOption,
+    ExecutorOption,
+    app,
+    default_out,
+    err_console,
+    executor_errors,
+    fail,
+    load_or_exit,
+    out_console,
+    versions,
+)
+
+
+def _pct(value: Any) -> str:
+    return "-" if value is None or value != value else f"{100 * value:.1f}%"
+
+
+def sweep_table(table: Any, keys: list[str], limit: int = 40) -> Table:
+    """Service level by channel and total cost, one row per point (the first ``limit``)."""
+    channels = list(dict.fromkeys(table["channel"]))
+    shown = Table(title="sweep: service level by channel (95 % CI in sweep.csv), total cost")
+    for column in (*keys, *channels, "total cost"):
+        shown.add_column(column, justify="right", no_wrap=True)
+    points = list(dict.fromkeys(table["point"]))
+    for point in points[:limit]:
+        rows = table[table["point"] == point]
+        first = rows.iloc[0]
+        by_channel = dict(zip(rows["channel"], rows["service_level"], strict=True))
+        shown.add_row(
+            *(str(first[k]) for k in keys),
+            *(_pct(by_channel.get(c)) for c in channels),
+            f"{first['cost_total']:,.0f}",
+        )
+    if len(points) > limit:
+        shown.caption = f"... and {len(points) - limit} more points in sweep.csv"
+    return shown
+
+
+@app.command()
+def sweep(
+    file: Annotated[Path, typer.Argument(help="Scenario file.")],
+    vary: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="KEY=V1,V2,... : a key path (channels.voice.volume.count, roster[2].agents) "
+            "and its values; repeat for a grid."
+        ),
+    ] = None,
+    replications: Annotated[
+        int | None,
+        typer.Option(min=1, max=10_000, help="Replications per point (default: run.replications)."),
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(min=0, help="Seed of every point (default: run.seed).")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="Output folder.")] = None,
+    workers: Annotated[int, typer.Option(min=1, max=256, help="Parallel worker processes.")] = 1,
+    executor: ExecutorOption = "local",
+    address: AddressOption = None,
+    cache: Annotated[
+        bool,
+        typer.Option(help="Reuse and keep finished replications in results/.cache."),
+    ] = True,
+) -> None:
+    """Simulate a grid of variants of FILE on common random numbers; write sweep.csv (one row
+    per point and channel) and a chart of the KPI surface (sweep.html, sweep.png)."""
+    from workbench.sweep import parse_vary, plan_sweep, run_sweep, write_sweep
+
+    load_or_exit(file)
+    try:
+        plan = plan_sweep(
+            file, parse_vary(vary or [], str(file)), replications=replications, seed=seed
+        )
+    except ScenarioError as error:
+        fail(error.problems)
+        return
+    started = dt.datetime.now(dt.UTC)
+    clock = time.perf_counter()
+    store = ReplicationCache() if cache else None
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=False,
+        disable=not err_console.is_terminal and os.environ.get("WORKBENCH_PROGRESS") != "1",
+    ) as progress:
+        task = progress.add_task(
+            f"sweeping {plan.base.scenario.name}: {len(plan.points)} points x "
+            f"{plan.replications} replications",
+            total=plan.tasks,
+        )
+
+        def advance(_: bool) -> None:
+            progress.advance(task)
+
+        with executor_errors(file):
+            run = run_sweep(
+                plan,
+                workers=workers,
+                executor=executor,
+                address=address,
+                cache=store,
+                on_task=advance,
+            )
+    target = out if out is not None else default_out(plan.base, "sweep", started)
+    manifest: dict[str, Any] = {
+        "scenario": plan.base.scenario.name,
+        "input": str(file),
+        "input_sha256": sha256_of(file),
+        "vary": plan.vary,
+        "points": len(plan.points),
+        "seed": plan.seed,
+        "replications": plan.replications,
+        "replications_simulated": run.computed,
+        "replications_from_cache": run.cached,
+        "cache": run.cache_dir,
+        "executor": executor,
+        "address": address,
+        "workers": workers,
+        "command": ["workbench", *sys.argv[1:]],
+        "versions": versions(),
+        "started_utc": started.isoformat(),
+        "finished_utc": dt.datetime.now(dt.UTC).isoformat(),
+        "elapsed_s": round(time.perf_counter() - clock, 3),
+    }
+    inputs = [f.path for f in plan.base.forecasts.values()]
+    if plan.base.roster_file:
+        inputs.append(plan.base.roster_file)
+    written = write_sweep(run, target, manifest, file, inputs)
+    out_console.print(sweep_table(run.table, list(plan.vary)))
+    out_console.print(
+        f"{len(plan.points)} points x {plan.replications} replications: {run.computed:,} "
+        f"simulated, {run.cached:,} from the cache, in {time.perf_counter() - clock:.1f} s; "
+        f"results in {written}",
+        highlight=False,
+    )
