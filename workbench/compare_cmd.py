@@ -1,0 +1,272 @@
+"""``workbench compare A.toml B.toml ...``: staffing options on common random numbers.
+
+Every option runs on the same seed and replications (the first file's ``[run]`` unless given),
+so replication ``r`` of each option sees the same customers; the command prints each option's
+KPIs and its paired difference from the first option with 95 % confidence intervals, and writes
+``comparison.csv`` plus one run folder per option (see ``workbench.compare``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from scenarios.loader import check_file
+from scenarios.problems import Problem
+from scenarios.schema import Scenario
+from simulation.results import sha256_of
+from simulation.runner import Timed
+from workbench.app import (
+    EXIT_BAD_INPUT,
+    AddressOption,
+    ExecutorOption,
+    app,
+    default_out,
+    err_console,
+    executor_errors,
+    fail,
+    out_console,
+    versions,
+    warn,
+)
+from workbench.compare import (
+    ALL,
+    SHARE_KPIS,
+    ComparisonResult,
+    HorizonMismatch,
+    check_horizons,
+    run_comparison,
+    write_comparison,
+)
+
+KPI_LABELS = {
+    "service_level": "SL",
+    "asa_s": "ASA [s]",
+    "abandon_rate": "abandon",
+    "occupancy": "occupancy",
+    "labor_cost": "labour cost",
+    "bot_cost": "bot cost",
+    "total_cost": "total cost",
+}
+
+
+def option_labels(files: list[Path]) -> list[str]:
+    """One label per file: its stem, with ``-2``, ``-3`` appended to repeated stems."""
+    labels: list[str] = []
+    for file in files:
+        label, k = file.stem, 1
+        while label in labels:
+            k += 1
+            label = f"{file.stem}-{k}"
+        labels.append(label)
+    return labels
+
+
+def _value(kpi: str, value: float, diff: bool = False) -> str:
+    if math.isnan(value):
+        return "-"
+    if kpi in SHARE_KPIS:
+        return f"{100 * value:+.1f} pp" if diff else f"{100 * value:.1f}%"
+    if kpi == "asa_s":
+        return f"{value:+,.1f}" if diff else f"{value:,.1f}"
+    return f"{value:+,.0f}" if diff else f"{value:,.0f}"
+
+
+def _interval(kpi: str, low: float, high: float) -> str:
+    if math.isnan(low) or math.isnan(high):
+        return ""
+    if kpi in SHARE_KPIS:
+        return f" [{100 * low:.1f}, {100 * high:.1f}]"
+    digits = 1 if kpi == "asa_s" else 0
+    return f" [{low:,.{digits}f}, {high:,.{digits}f}]"
+
+
+def comparison_rich_table(comparison: ComparisonResult) -> Table:
+    """Each option's mean with its 95 % interval, and for the options after the first their
+    paired difference from it (``*`` where that interval excludes 0)."""
+    level = f"{100 * comparison.confidence:g} %"
+    table = Table(
+        title=f"{len(comparison.options)} options on common random numbers: "
+        f"{comparison.replications} replications, seed {comparison.seed}",
+        caption=f"\\[low, high] = {level} Student-t interval over replications; "
+        f"differences are paired by replication; * = the interval of the difference "
+        f"excludes 0; pp = percentage points",
+    )
+    table.add_column("channel", no_wrap=True)
+    table.add_column("KPI", no_wrap=True)
+    for option in comparison.options:
+        table.add_column(Text(option), justify="right")
+        if option != comparison.baseline:
+            table.add_column(Text(f"{option} - {comparison.baseline}"), justify="right")
+    rows: dict[tuple[str, str, str], Any] = {
+        (r["option"], r["channel"], r["kpi"]): r for r in comparison.table.to_dict("records")
+    }
+    keys = comparison.table[["channel", "kpi"]].drop_duplicates().itertuples(index=False)
+    previous = None
+    for channel, kpi in keys:
+        if previous is not None and channel != previous:
+            table.add_section()
+        previous = channel
+        cells = [str(channel) if channel != ALL else "cost", KPI_LABELS.get(kpi, kpi)]
+        for option in comparison.options:
+            if (option, channel, kpi) not in rows:
+                cells.append("-")
+                if option != comparison.baseline:
+                    cells.append("-")
+                continue
+            row = rows[(option, channel, kpi)]
+            cells.append(_value(kpi, row["mean"]) + _interval(kpi, row["ci_low"], row["ci_high"]))
+            if option != comparison.baseline:
+                low, high = row["diff_ci_low"], row["diff_ci_high"]
+                mark = " *" if (low > 0 or high < 0) else ""
+                cells.append(_value(kpi, row["diff"], diff=True) + _interval(kpi, low, high) + mark)
+        table.add_row(*(Text(cell) for cell in cells))
+    return table
+
+
+def _load_all(files: list[Path]) -> list[Scenario]:
+    """Every file loaded; the problems of all files reported together (exit 2)."""
+    scenarios: list[Scenario] = []
+    problems: list[Problem] = []
+    for path in files:
+        scenario, found = check_file(path)
+        problems.extend(found)
+        if scenario is not None:
+            scenarios.append(scenario)
+    if len(scenarios) < len(files):
+        fail(problems)
+    warn(problems)
+    return scenarios
+
+
+@app.command()
+def compare(
+    files: Annotated[list[Path], typer.Argument(help="Scenario files; the first is the baseline.")],
+    replications: Annotated[
+        int | None,
+        typer.Option(
+            min=1, max=10_000, help="Replications (default: the first file's run.replications)."
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(min=0, help="Seed (default: the first file's run.seed).")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="Output folder.")] = None,
+    workers: Annotated[int, typer.Option(min=1, max=256, help="Parallel worker processes.")] = 1,
+    executor: ExecutorOption = "local",
+    address: AddressOption = None,
+) -> None:
+    """Run every option on the same random streams; print and write each option's KPIs and
+    its paired difference from the first option with 95 % confidence intervals."""
+    if len(files) < 2:
+        err_console.print(
+            "compare needs at least two scenario files (the first is the baseline)",
+            highlight=False,
+        )
+        raise typer.Exit(EXIT_BAD_INPUT)
+    scenarios = _load_all(files)
+    labels = option_labels(files)
+    options = dict(zip(labels, scenarios, strict=True))
+    try:
+        check_horizons(options)
+    except HorizonMismatch as error:
+        for label, differs in error.mismatches.items():
+            err_console.print(
+                f"{files[labels.index(label)]}: scenario: plans another horizon than "
+                f"{files[0]}: {differs}; options are compared replication by replication and "
+                f"must share start, days, interval and timezone",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    first = scenarios[0]
+    count = first.run.replications if replications is None else replications
+    used_seed = first.run.seed if seed is None else seed
+    started = dt.datetime.now(dt.UTC)
+    clock = time.perf_counter()
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=False,
+        disable=not err_console.is_terminal and os.environ.get("WORKBENCH_PROGRESS") != "1",
+    ) as progress:
+        task = progress.add_task(f"simulating {len(options)} options", total=count * len(options))
+
+        def advance(_: Timed) -> None:
+            progress.advance(task)
+
+        with executor_errors(files[0]):
+            comparison = run_comparison(
+                options,
+                replications=count,
+                seed=used_seed,
+                workers=workers,
+                executor=executor,
+                address=address,
+                on_done=advance,
+            )
+    target = out if out is not None else default_out(first, "compare", started)
+    finished = dt.datetime.now(dt.UTC).isoformat()
+    elapsed = round(time.perf_counter() - clock, 3)
+    common: dict[str, Any] = {
+        "seed": used_seed,
+        "replications": count,
+        "workers": workers,
+        "executor": executor,
+        "command": ["workbench", *sys.argv[1:]],
+        "versions": versions(),
+        "started_utc": started.isoformat(),
+        "finished_utc": finished,
+        "elapsed_s": elapsed,
+    }
+    inputs: dict[str, tuple[Path, dict[str, Any], list[str]]] = {}
+    for label, file, scenario in zip(labels, files, scenarios, strict=True):
+        extra = [f.path for f in scenario.forecasts.values()]
+        if scenario.roster_file:
+            extra.append(scenario.roster_file)
+        manifest = {
+            "scenario": scenario.scenario.name,
+            "option": label,
+            "input": str(file),
+            "input_sha256": sha256_of(file),
+            **common,
+            "contacts_simulated": comparison.results[label].contacts,
+        }
+        inputs[label] = (file, manifest, extra)
+    manifest = {
+        "scenario": first.scenario.name,
+        "baseline": labels[0],
+        "options": [
+            {
+                "option": label,
+                "scenario": inputs[label][1]["scenario"],
+                "input": inputs[label][1]["input"],
+                "input_sha256": inputs[label][1]["input_sha256"],
+                "folder": label,
+            }
+            for label in labels
+        ],
+        "confidence": comparison.confidence,
+        **common,
+    }
+    written = write_comparison(comparison, target, manifest, inputs)
+    out_console.print(comparison_rich_table(comparison))
+    contacts = sum(r.contacts for r in comparison.results.values())
+    out_console.print(
+        f"{contacts:,} contacts in {time.perf_counter() - clock:.1f} s; results in {written}",
+        highlight=False,
+    )
