@@ -92,7 +92,7 @@ def _cell_stats(line: Line, scope: str, sl: np.ndarray) -> pd.DataFrame:
         )
 
 
-def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+def ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(
             denominator > 0, numerator / np.where(denominator > 0, denominator, 1), np.nan
@@ -124,7 +124,10 @@ class Line:
     sites: list[int] = field(default_factory=list)
 
 
-def _lines(model: SimModel, reps: Sequence[ReplicationResult]) -> list[Line]:
+def lines(model: SimModel, reps: Sequence[ReplicationResult]) -> list[Line]:
+    """The reported lines (channels, then ``<channel>:callback``) with their counters stacked
+    over replications; ``denominator`` follows the counting rule of the module docstring."""
+
     def stack(name: str, c: int) -> np.ndarray:
         return np.stack([getattr(r, name)[c] for r in reps])
 
@@ -227,7 +230,7 @@ def aggregate(
     """Turn replication counters into the KPI tables of SPEC section 4."""
     horizon = model.horizon
     scenario = model.scenario
-    lines = _lines(model, reps)
+    reported = lines(model, reps)
     productive = np.stack([r.productive_s for r in reps])  # reps x sites x intervals
     busy = np.stack([r.busy_s for r in reps])
     utc = horizon.interval_starts_utc.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -235,8 +238,8 @@ def aggregate(
 
     frames = []
     cell_frames = []
-    for line in lines:
-        sl = _ratio(line.within, line.denominator)
+    for line in reported:
+        sl = ratio(line.within, line.denominator)
         cell_frames.append(_cell_stats(line, "interval", sl))
         sl_mean, sl_low, sl_high = _mean_ci(sl, confidence)
         sl_low, sl_high = _clip_share(sl_low, sl_high)
@@ -257,14 +260,14 @@ def aggregate(
                     "service_level": sl_mean,
                     "service_level_ci_low": sl_low,
                     "service_level_ci_high": sl_high,
-                    "asa_s": _mean_ci(_ratio(line.wait_sum, line.started))[0],
+                    "asa_s": _mean_ci(ratio(line.wait_sum, line.started))[0],
                     "wait_p90_s": _mean_ci(line.wait_p90)[0],
-                    "abandon_rate": _mean_ci(
-                        _ratio(line.abandoned, line.answered + line.abandoned)
-                    )[0],
+                    "abandon_rate": _mean_ci(ratio(line.abandoned, line.answered + line.abandoned))[
+                        0
+                    ],
                     "backlog_end": line.backlog.mean(axis=0),
                     "agents_on_duty": prod.mean(axis=0) / horizon.interval_s,
-                    "occupancy": _mean_ci(_ratio(bus, prod))[0],
+                    "occupancy": _mean_ci(ratio(bus, prod))[0],
                 }
             )
         )
@@ -274,7 +277,7 @@ def aggregate(
     day_of = horizon.interval_day
     n_days = len(horizon.dates)
     daily_frames = []
-    for line in lines:
+    for line in reported:
 
         def by_day(values: np.ndarray) -> np.ndarray:
             out = np.zeros((values.shape[0], n_days))
@@ -283,7 +286,7 @@ def aggregate(
             return out
 
         within, denominator = by_day(line.within), by_day(line.denominator)
-        sl = _ratio(within, denominator)
+        sl = ratio(within, denominator)
         cell_frames.append(_cell_stats(line, "day", sl))
         sl_mean, sl_low, sl_high = _mean_ci(sl, confidence)
         sl_low, sl_high = _clip_share(sl_low, sl_high)
@@ -308,14 +311,14 @@ def aggregate(
                     "service_level": sl_mean,
                     "service_level_ci_low": sl_low,
                     "service_level_ci_high": sl_high,
-                    "asa_s": _mean_ci(_ratio(by_day(line.wait_sum), by_day(line.started)))[0],
+                    "asa_s": _mean_ci(ratio(by_day(line.wait_sum), by_day(line.started)))[0],
                     "wait_p90_s": _mean_ci(line.wait_p90_day)[0],
-                    "abandon_rate": _mean_ci(_ratio(abandoned, answered + abandoned))[0],
+                    "abandon_rate": _mean_ci(ratio(abandoned, answered + abandoned))[0],
                     "backlog_end": [
                         line.backlog[:, day_of == d][:, -1].mean() for d in range(n_days)
                     ],
                     "agents_on_duty": prod.mean(axis=0) / (interval_counts * horizon.interval_s),
-                    "occupancy": _mean_ci(_ratio(bus, prod))[0],
+                    "occupancy": _mean_ci(ratio(bus, prod))[0],
                     "p_meet": _mean_ci(meets)[0],
                 }
             )
@@ -324,7 +327,7 @@ def aggregate(
 
     # per replication, whole horizon
     rep_rows = []
-    for line in lines:
+    for line in reported:
         for k, rep in enumerate(reps):
             answered = line.answered[k].sum()
             abandoned = line.abandoned[k].sum()
@@ -374,7 +377,7 @@ def aggregate(
                 }
             )
     sites = pd.DataFrame(site_rows)
-    summary = _summary(model, lines, replications, sites, reps, seed, confidence)
+    summary = _summary(model, reported, replications, sites, reps, seed, confidence)
     contacts = sum(r.contacts for r in reps)
     cells = pd.concat(cell_frames, ignore_index=True)
     return Results(intervals, daily, replications, sites, summary, contacts, cells)

@@ -4,6 +4,7 @@ problems reported (exit 2), and saving run folders with their manifest."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import platform
 import sys
 import time
@@ -15,6 +16,7 @@ from typing import Annotated, Any, Literal
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from scenarios.loader import check_file
 from scenarios.problems import Problem
@@ -136,3 +138,17 @@ def executor_errors(file: Path | str) -> Iterator[None]:
             f"{file}: --executor dask: {error}", markup=False, highlight=False, soft_wrap=True
         )
         raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def progress_bar() -> Progress:
+    """The progress bar of the simulating commands (on stderr; shown on a terminal, or when
+    ``WORKBENCH_PROGRESS=1``)."""
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=False,
+        disable=not err_console.is_terminal and os.environ.get("WORKBENCH_PROGRESS") != "1",
+    )

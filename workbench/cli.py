@@ -7,13 +7,11 @@ Exit codes: 0 success; 1 regression drift; 2 bad input (problems listed, never a
 from __future__ import annotations
 
 import datetime as dt
-import os
 import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from optimizer.output import plan_files
 from optimizer.plan import Iteration, OptimizeError, plan_json
@@ -32,6 +30,7 @@ from workbench.app import (
     fail,
     load_or_exit,
     out_console,
+    progress_bar,
     save_run,
     warn,
 )
@@ -78,15 +77,7 @@ def simulate(
     clock = time.perf_counter()
     count = scenario.run.replications if replications is None else replications
     used_seed = scenario.run.seed if seed is None else seed
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=False,
-        disable=not err_console.is_terminal and os.environ.get("WORKBENCH_PROGRESS") != "1",
-    ) as progress:
+    with progress_bar() as progress:
         task = progress.add_task(f"simulating {scenario.scenario.name}", total=count)
 
         def advance(_: Timed) -> None:

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import os
 import sys
 import time
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -36,6 +34,7 @@ from workbench.app import (
     executor_errors,
     fail,
     out_console,
+    progress_bar,
     versions,
     warn,
 )
@@ -195,15 +194,7 @@ def compare(
     used_seed = first.run.seed if seed is None else seed
     started = dt.datetime.now(dt.UTC)
     clock = time.perf_counter()
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=False,
-        disable=not err_console.is_terminal and os.environ.get("WORKBENCH_PROGRESS") != "1",
-    ) as progress:
+    with progress_bar() as progress:
         task = progress.add_task(f"simulating {len(options)} options", total=count * len(options))
 
         def advance(_: Timed) -> None:

@@ -53,7 +53,7 @@ from scipy import stats
 from scenarios.schema import Scenario
 from simulation.engine import ReplicationResult
 from simulation.model import SimModel, build
-from simulation.results import Results, aggregate, sha256_of
+from simulation.results import Results, aggregate, lines, ratio, sha256_of
 from simulation.runner import Timed, run_replications
 
 MODES = ("full", "quick")
@@ -117,80 +117,6 @@ def replications_for(scenario: Scenario, mode: str) -> int:
 # Measuring: per-replication KPIs, daily and weekly
 
 
-@dataclass(frozen=True)
-class _Line:
-    """Counters of one reported line, each of shape (replications, intervals)."""
-
-    name: str
-    within: np.ndarray
-    denominator: np.ndarray
-    wait_sum: np.ndarray
-    started: np.ndarray
-    answered: np.ndarray
-    abandoned: np.ndarray
-    sites: list[int]
-
-
-def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
-    """``numerator / denominator``, NaN where the denominator is not positive."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(
-            denominator > 0, numerator / np.where(denominator > 0, denominator, 1), np.nan
-        )
-
-
-def _lines(model: SimModel, reps: Sequence[ReplicationResult]) -> list[_Line]:
-    """The reported lines (channels, then ``<channel>:callback``), with the counting rules of
-    ``simulation.results``: service level = answered within target / denominator, where the
-    denominator follows ``target.counts`` for real-time channels and is responded + missed-open
-    for asynchronous ones; callback lines count callbacks made + missed-open."""
-
-    def stack(name: str, c: int) -> np.ndarray:
-        return np.stack([getattr(r, name)[c] for r in reps])
-
-    zeros = np.zeros((len(reps), model.horizon.n_intervals))
-    out = []
-    for spec in model.channels:
-        c = spec.index
-        answered, abandoned = stack("answered", c), stack("abandoned", c)
-        if not spec.real_time:
-            denominator = answered + stack("open_missed", c)
-        elif spec.counts == "answered":
-            denominator = answered
-        elif spec.counts == "offered_excl_short":
-            denominator = answered + abandoned - stack("short_abandoned", c)
-        else:
-            denominator = answered + abandoned
-        sites = [k for k, s in enumerate(model.scenario.sites) if spec.name in s.skills]
-        out.append(
-            _Line(
-                spec.name,
-                stack("answered_within", c),
-                denominator,
-                stack("wait_sum_s", c),
-                stack("started", c),
-                answered,
-                abandoned,
-                sites,
-            )
-        )
-        if spec.callback is not None:
-            answered_cb = stack("answered_cb", c)
-            out.append(
-                _Line(
-                    f"{spec.name}:callback",
-                    stack("within_cb", c),
-                    answered_cb + stack("open_missed_cb", c),
-                    zeros,
-                    zeros,
-                    answered_cb,
-                    zeros,
-                    sites,
-                )
-            )
-    return out
-
-
 def daily_kpis(model: SimModel, reps: Sequence[ReplicationResult]) -> dict[str, dict[str, Any]]:
     """Per-replication KPIs of every line by planning day: ``{line: {kpi: array}}``, each array
     of shape (replications, days), NaN where undefined (nothing offered, nobody available).
@@ -212,13 +138,13 @@ def daily_kpis(model: SimModel, reps: Sequence[ReplicationResult]) -> dict[str, 
         return out
 
     found: dict[str, dict[str, Any]] = {}
-    for line in _lines(model, reps):
+    for line in lines(model, reps):
         answered, abandoned = by_day(line.answered), by_day(line.abandoned)
         found[line.name] = {
-            "service_level": _ratio(by_day(line.within), by_day(line.denominator)),
-            "asa_s": _ratio(by_day(line.wait_sum), by_day(line.started)),
-            "abandon_rate": _ratio(abandoned, answered + abandoned),
-            "occupancy": _ratio(
+            "service_level": ratio(by_day(line.within), by_day(line.denominator)),
+            "asa_s": ratio(by_day(line.wait_sum), by_day(line.started)),
+            "abandon_rate": ratio(abandoned, answered + abandoned),
+            "occupancy": ratio(
                 by_day(busy[:, line.sites, :].sum(axis=1)),
                 by_day(productive[:, line.sites, :].sum(axis=1)),
             ),

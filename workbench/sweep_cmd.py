@@ -7,14 +7,12 @@ The executor options and their error handling are shared with the other commands
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sys
 import time
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from scenarios.problems import ScenarioError
@@ -25,11 +23,11 @@ from workbench.app import (
     ExecutorOption,
     app,
     default_out,
-    err_console,
     executor_errors,
     fail,
     load_or_exit,
     out_console,
+    progress_bar,
     versions,
 )
 
@@ -100,15 +98,7 @@ def sweep(
     started = dt.datetime.now(dt.UTC)
     clock = time.perf_counter()
     store = ReplicationCache() if cache else None
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=False,
-        disable=not err_console.is_terminal and os.environ.get("WORKBENCH_PROGRESS") != "1",
-    ) as progress:
+    with progress_bar() as progress:
         task = progress.add_task(
             f"sweeping {plan.base.scenario.name}: {len(plan.points)} points x "
             f"{plan.replications} replications",
