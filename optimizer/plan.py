@@ -304,6 +304,23 @@ def optimize(
     iterations: list[Iteration] = []
     notes: list[str] = []
     misses: dict[tuple[str, int], int] = {}
+
+    def judge(number: int, solution: Solution | None, staffed: Scenario) -> Iteration:
+        """Simulate ``staffed`` on the scenario seed and find its cells short of target."""
+        results = simulate(
+            staffed,
+            replications=replications,
+            seed=seed,
+            workers=workers,
+            confidence=confidence,
+            executor=executor,
+            address=address,
+        )
+        shorts, judged = shortfalls(results, config.targets, confidence)
+        return Iteration(
+            number, solution, results, shorts, judged, results.summary["cost"]["total"]
+        )
+
     best: tuple[int, float, int, Scenario, tuple[RosterRow, ...], dict[str, float]] | None = None
     capacity_note = ""
     bound_rounds = 0
@@ -349,19 +366,8 @@ def optimize(
             if c.bot is not None
         }
         candidate = _apply(scenario, rows, levels)
-        results = simulate(
-            candidate,
-            replications=replications,
-            seed=seed,
-            workers=workers,
-            confidence=confidence,
-            executor=executor,
-            address=address,
-        )
-        shorts, judged = shortfalls(results, config.targets, confidence)
-        iteration = Iteration(
-            number, solution, results, shorts, judged, results.summary["cost"]["total"]
-        )
+        iteration = judge(number, solution, candidate)
+        shorts = iteration.shorts
         iterations.append(iteration)
         # the plan kept is the one with the fewest cells short (the cheaper on a tie)
         if best is None or (len(shorts), iteration.cost) < best[:2]:
@@ -393,19 +399,7 @@ def optimize(
     raw_shorts, _ = shortfalls(verified, config.targets, confidence)
     hand = None
     if scenario.roster:
-        hand_results = simulate(
-            scenario,
-            replications=replications,
-            seed=seed,
-            workers=workers,
-            confidence=confidence,
-            executor=executor,
-            address=address,
-        )
-        hand_shorts, hand_judged = shortfalls(hand_results, config.targets, confidence)
-        hand = Iteration(
-            -1, None, hand_results, hand_shorts, hand_judged, hand_results.summary["cost"]["total"]
-        )
+        hand = judge(-1, None, scenario)
         notes.extend(_hand_roster_notes(hand, iterations[chosen].cost))
     return Plan(
         scenario=candidate,
