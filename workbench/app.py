@@ -72,6 +72,18 @@ def default_out(scenario: Scenario, command: str, now: dt.datetime) -> Path:
     return Path("results") / scenario.scenario.name / f"{stamp}-{command}"
 
 
+def run_record(started: dt.datetime, clock: float) -> dict[str, Any]:
+    """The manifest fields every command records: the command line, package versions, start
+    and finish (UTC) and elapsed wall time [s] since ``clock`` (``time.perf_counter()``)."""
+    return {
+        "command": ["workbench", *sys.argv[1:]],
+        "versions": versions(),
+        "started_utc": started.isoformat(),
+        "finished_utc": dt.datetime.now(dt.UTC).isoformat(),
+        "elapsed_s": round(time.perf_counter() - clock, 3),
+    }
+
+
 def save_run(
     command: str,
     file: Path,
@@ -94,11 +106,7 @@ def save_run(
         "seed": seed,
         "replications": replications,
         "workers": workers,
-        "command": ["workbench", *sys.argv[1:]],
-        "versions": versions(),
-        "started_utc": started.isoformat(),
-        "finished_utc": dt.datetime.now(dt.UTC).isoformat(),
-        "elapsed_s": round(time.perf_counter() - clock, 3),
+        **run_record(started, clock),
         "contacts_simulated": results.contacts,
     }
     inputs = [f.path for f in scenario.forecasts.values()]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import sys
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -35,7 +34,7 @@ from workbench.app import (
     fail,
     out_console,
     progress_bar,
-    versions,
+    run_record,
     warn,
 )
 from workbench.compare import (
@@ -211,18 +210,12 @@ def compare(
                 on_done=advance,
             )
     target = out if out is not None else default_out(first, "compare", started)
-    finished = dt.datetime.now(dt.UTC).isoformat()
-    elapsed = round(time.perf_counter() - clock, 3)
     common: dict[str, Any] = {
         "seed": used_seed,
         "replications": count,
         "workers": workers,
         "executor": executor,
-        "command": ["workbench", *sys.argv[1:]],
-        "versions": versions(),
-        "started_utc": started.isoformat(),
-        "finished_utc": finished,
-        "elapsed_s": elapsed,
+        **run_record(started, clock),
     }
     inputs: dict[str, tuple[Path, dict[str, Any], list[str]]] = {}
     for label, file, scenario in zip(labels, files, scenarios, strict=True):

@@ -7,7 +7,6 @@ The executor options and their error handling are shared with the other commands
 from __future__ import annotations
 
 import datetime as dt
-import sys
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -28,7 +27,7 @@ from workbench.app import (
     load_or_exit,
     out_console,
     progress_bar,
-    versions,
+    run_record,
 )
 
 
@@ -132,11 +131,7 @@ def sweep(
         "executor": executor,
         "address": address,
         "workers": workers,
-        "command": ["workbench", *sys.argv[1:]],
-        "versions": versions(),
-        "started_utc": started.isoformat(),
-        "finished_utc": dt.datetime.now(dt.UTC).isoformat(),
-        "elapsed_s": round(time.perf_counter() - clock, 3),
+        **run_record(started, clock),
     }
     inputs = [f.path for f in plan.base.forecasts.values()]
     if plan.base.roster_file:
