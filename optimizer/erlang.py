@@ -798,6 +798,20 @@ def service_level(
     return min(1.0, within / remaining) if remaining > 0.0 else 0.0
 
 
+def min_servers(arrival_rate_per_s: float, aht_s: float, patience_s: float) -> int:
+    """Fewest servers for which the service level is defined [servers].
+
+    Erlang C (``patience_s = inf``) needs a stable queue, ``n > a`` with ``a = lambda AHT``
+    [Erlang], i.e. ``floor(a) + 1``; Erlang A (finite patience) is stable for every ``n`` and
+    starts at 1.  0 when there are no arrivals.
+    """
+    if arrival_rate_per_s <= 0.0:
+        return 0
+    if math.isinf(patience_s):
+        return math.floor(arrival_rate_per_s * aht_s) + 1
+    return 1
+
+
 def required_agents(
     arrival_rate_per_s: float,
     aht_s: float,
@@ -834,7 +848,7 @@ def required_agents(
     if arrival_rate_per_s == 0.0:
         return 0
     a = arrival_rate_per_s * aht_s
-    lo = math.floor(a) + 1 if math.isinf(patience_s) else 1
+    lo = min_servers(arrival_rate_per_s, aht_s, patience_s)
 
     def meets(n: int) -> bool:
         sl = service_level(

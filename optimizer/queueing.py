@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from optimizer.erlang import service_level, smallest_meeting
+from optimizer.erlang import min_servers, service_level, smallest_meeting
 
 __all__ = [
     "MAX_SERVERS",
@@ -44,20 +44,6 @@ _LATE_TOLERANCE = 1e-9
 # --------------------------------------------------------------------------------------------
 # real-time staffing search
 # --------------------------------------------------------------------------------------------
-
-
-def min_servers(arrival_rate_per_s: float, aht_s: float, patience_s: float) -> int:
-    """Fewest servers for which the service level is defined [servers].
-
-    Erlang C (``patience_s = inf``) needs a stable queue, ``n > a`` with ``a = lambda AHT``
-    [Erlang], i.e. ``floor(a) + 1``; Erlang A (finite patience) is stable for every ``n`` and
-    starts at 1.  0 when there are no arrivals.
-    """
-    if arrival_rate_per_s <= 0.0:
-        return 0
-    if math.isinf(patience_s):
-        return math.floor(arrival_rate_per_s * aht_s) + 1
-    return 1
 
 
 def required_servers(
