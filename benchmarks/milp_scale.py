@@ -1,4 +1,5 @@
-"""The shift-covering MILP (``optimizer.milp``) at the size of a real week: build and solve time.
+"""The shift-covering MILP (``optimizer.shifts.milp``) at the size of a real week: build and
+solve time.
 
 A synthetic 7-day, 15-minute (672 intervals) instance with 3 sites in 3 time zones. Each site
 offers 2 shift templates (8h30 with two 15-minute breaks and a 30-minute lunch, 6h with one
@@ -20,8 +21,8 @@ import math
 import time
 from typing import Any
 
-from optimizer import milp
-from optimizer.problem import AsyncNeed, BotChoice, Column, RealTimeNeed, ShiftProblem
+from optimizer.shifts import milp
+from optimizer.shifts.problem import AsyncNeed, BotChoice, Column, RealTimeNeed, ShiftProblem
 
 DAYS = 7
 PER_DAY = 96  # 15-minute intervals

@@ -14,7 +14,7 @@ import platform
 import time
 from pathlib import Path
 
-from optimizer.plan import OptimizeError, optimize, plan_json
+from optimizer.plan.loop import OptimizeError, optimize, plan_json
 from scenarios.loader import load
 
 ROOT = Path(__file__).resolve().parent.parent

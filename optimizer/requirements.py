@@ -3,8 +3,8 @@
 ``requirements(scenario)`` turns a scenario's demand into the productive agents (real-time
 channels) or the work (asynchronous channels) that every interval of the horizon needs, for
 every bot containment level the optimizer may choose, and hands them to the shift MILP as
-:class:`optimizer.problem.RealTimeNeed` / :class:`optimizer.problem.AsyncNeed` /
-:class:`optimizer.problem.BotChoice`.
+:class:`optimizer.shifts.problem.RealTimeNeed` / :class:`optimizer.shifts.problem.AsyncNeed` /
+:class:`optimizer.shifts.problem.BotChoice`.
 
 Demand model (the engine's, in expectation; README "Modelling choices"):
 
@@ -41,13 +41,13 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from optimizer.problem import AsyncNeed, BotChoice, RealTimeNeed
-from optimizer.queueing import (
+from optimizer.queueing.models import (
     async_required_agents,
     chat_required_agents,
     chat_service_level,
     required_servers,
 )
+from optimizer.shifts.problem import AsyncNeed, BotChoice, RealTimeNeed
 from scenarios.schema import Channel, Scenario
 from scenarios.timeline import Demand, Horizon, demand
 
@@ -658,7 +658,7 @@ def requirements(scenario: Scenario, horizon: Horizon | None = None) -> Requirem
 
     See :class:`Requirements` for the table and the module docstring for the demand model.
     Real-time requirement per interval: :func:`optimizer.queueing.required_servers` (same as
-    ``optimizer.erlang.required_agents``) with the channel's ``target.share``, ``within``,
+    ``optimizer.queueing.erlang.required_agents``) with the channel's ``target.share``, ``within``,
     ``counts`` rule and ``short_abandon``, and the patience mean as exponential patience
     (``None`` = nobody abandons: Erlang C; a non-exponential patience distribution is replaced
     by an exponential one with its mean); chat via

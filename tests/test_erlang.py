@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 from scipy import integrate, special, stats
 
-from optimizer import erlang as E
-from optimizer.erlang import (
+from optimizer.queueing import erlang as E
+from optimizer.queueing.erlang import (
     COUNTS_RULES,
     ErlangAResult,
     erlang_a,

@@ -19,14 +19,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from optimizer.milp import (
+from optimizer.shifts.milp import (
     PENALTY,
     build_model,
     lp_relaxation,
     solve,
     solve_model,
 )
-from optimizer.problem import (
+from optimizer.shifts.problem import (
     AsyncNeed,
     BotChoice,
     Column,

@@ -13,7 +13,7 @@ import pytest
 import tomli_w
 from typer.testing import CliRunner
 
-from optimizer.plan import fresh_seed
+from optimizer.plan.loop import fresh_seed
 from scenarios.loader import load
 from workbench.cli import app
 
@@ -217,10 +217,10 @@ def test_max_agents_too_low_is_infeasible_with_exit_3(tmp_path: Path) -> None:
 
 def test_cbc_gives_the_same_optimum_as_highs(tmp_path: Path) -> None:
     """The first MILP (analytic requirements) has the same optimum with either solver."""
-    from optimizer.columns import candidate_columns
-    from optimizer.milp import solve
-    from optimizer.problem import ShiftProblem
     from optimizer.requirements import requirements
+    from optimizer.shifts.columns import candidate_columns
+    from optimizer.shifts.milp import solve
+    from optimizer.shifts.problem import ShiftProblem
     from scenarios.timeline import Horizon
 
     scenario = load(write(tmp_path, day_scenario()))

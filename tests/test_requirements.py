@@ -2,7 +2,7 @@
 
 Published values come from shared/REFERENCES.md (Call Centre Helper's Erlang C worked example;
 Garnett, Mandelbaum and Reiman 2002 for Erlang A); the rest are exact identities of the models
-documented in ``optimizer.queueing`` and ``optimizer.requirements``.
+documented in ``optimizer.queueing.models`` and ``optimizer.requirements``.
 """
 
 from __future__ import annotations
@@ -16,9 +16,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from optimizer.erlang import required_agents, service_level
-from optimizer.problem import AsyncNeed, RealTimeNeed
-from optimizer.queueing import (
+from optimizer.queueing.erlang import required_agents, service_level
+from optimizer.queueing.models import (
     async_backlog,
     async_constant_level,
     async_required_agents,
@@ -36,6 +35,7 @@ from optimizer.requirements import (
     effective_demand,
     requirements,
 )
+from optimizer.shifts.problem import AsyncNeed, RealTimeNeed
 from scenarios.loader import load
 from scenarios.schema import Scenario
 from scenarios.timeline import Horizon, demand

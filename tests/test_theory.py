@@ -3,7 +3,7 @@
 Each case simulates a stationary single queue (Poisson arrivals at 200/h around the clock,
 exponential 3-minute handling, a fixed number of agents 24/7) for 10 replications of 14 days
 after a 24 h warm-up, and checks that the 95 % Student-t confidence interval over replications
-covers the exact value computed by ``optimizer.erlang``, with a half-width of at most 1
+covers the exact value computed by ``optimizer.queueing.erlang``, with a half-width of at most 1
 percentage point.
 """
 
@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from optimizer.erlang import erlang_a, erlang_c_asa, erlang_c_service_level
+from optimizer.queueing.erlang import erlang_a, erlang_c_asa, erlang_c_service_level
 from simulation import simulate
 from tests.factory import build_scenario, single_queue_raw
 

@@ -52,8 +52,8 @@ import pandas as pd
 from pydantic import BaseModel, BeforeValidator, ValidationError
 from pydantic.fields import FieldInfo
 
-from optimizer.plan import OptimizeError, Plan
-from optimizer.plan import optimize as run_optimizer
+from optimizer.plan.loop import OptimizeError, Plan
+from optimizer.plan.loop import optimize as run_optimizer
 from scenarios.checks import check_raw, item_label
 from scenarios.loader import load as load_file
 from scenarios.problems import Problem, ScenarioError

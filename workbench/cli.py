@@ -13,9 +13,9 @@ from typing import Annotated
 
 import typer
 
-from optimizer.output import plan_files
-from optimizer.plan import Iteration, OptimizeError, plan_json
-from optimizer.plan import optimize as run_optimizer
+from optimizer.plan.files import plan_files
+from optimizer.plan.loop import Iteration, OptimizeError, plan_json
+from optimizer.plan.loop import optimize as run_optimizer
 from scenarios.loader import check_file, read_raw
 from scenarios.problems import Problem
 from simulation import simulate as run_simulation

@@ -1,8 +1,8 @@
 """Simulation-verified optimisation: solve, simulate, correct, repeat (SPEC sections 2.9, 5).
 
 1. Analytic requirements per interval, channel and language group for every bot level
-   (``optimizer.requirements``), candidate shifts (``optimizer.columns``), the MILP
-   (``optimizer.milp``): the cheapest roster and bot levels that cover the requirements.
+   (``optimizer.requirements``), candidate shifts (``optimizer.shifts.columns``), the MILP
+   (``optimizer.shifts.milp``): the cheapest roster and bot levels that cover the requirements.
 2. The plan is simulated on the scenario's seed (common random numbers: every iteration sees the
    same customers). Where a channel falls short of its target in an interval (or a day, with
    ``targets = "daily"``), its requirement there is raised and the MILP is solved again.
@@ -30,10 +30,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from optimizer.columns import candidate_columns, roster_rows
-from optimizer.milp import solve
-from optimizer.problem import ShiftProblem, Shortfall, Solution
 from optimizer.requirements import Requirements, requirements
+from optimizer.shifts.columns import candidate_columns, roster_rows
+from optimizer.shifts.milp import solve
+from optimizer.shifts.problem import ShiftProblem, Shortfall, Solution
 from scenarios.schema import RosterRow, Scenario
 from scenarios.timeline import Horizon
 from simulation import simulate

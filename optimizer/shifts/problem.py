@@ -3,8 +3,9 @@
 A ``ShiftProblem`` is plain data on the horizon's interval grid (interval ``t`` = 0..n-1, the
 horizon is cyclic): candidate shift ``Column``s with their cost and coverage, staffing needs per
 channel and language group for every bot level, bot choices, and site bounds. It knows nothing
-about time zones or scenario files; ``optimizer.columns`` and ``optimizer.requirements`` build
-it from a ``Scenario``, and the textbook covering problems of the tests build it by hand.
+about time zones or scenario files; ``optimizer.shifts.columns`` and
+``optimizer.requirements`` build it from a ``Scenario``, and the textbook covering problems
+of the tests build it by hand.
 """
 
 from __future__ import annotations

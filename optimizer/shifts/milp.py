@@ -68,7 +68,7 @@ from typing import Any
 
 import pulp
 
-from optimizer.problem import (
+from optimizer.shifts.problem import (
     AsyncNeed,
     BotChoice,
     RealTimeNeed,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from optimizer.problem import Column
+from optimizer.shifts.problem import Column
 from scenarios.schema import RosterRow, Scenario
 from scenarios.timeline import Horizon, ShiftInstance, shift_instances
 from scenarios.units import WEEKDAYS, format_time_of_day
