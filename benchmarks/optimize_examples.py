@@ -14,7 +14,8 @@ import platform
 import time
 from pathlib import Path
 
-from optimizer.plan.loop import OptimizeError, optimize, plan_json
+from optimizer.plan.loop import OptimizeError, optimize
+from optimizer.plan.summary import plan_json
 from scenarios.loader import load
 
 ROOT = Path(__file__).resolve().parent.parent

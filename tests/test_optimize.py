@@ -13,7 +13,7 @@ import pytest
 import tomli_w
 from typer.testing import CliRunner
 
-from optimizer.plan.loop import fresh_seed
+from optimizer.plan.verdict import fresh_seed
 from scenarios.loader import load
 from workbench.cli import app
 

@@ -14,8 +14,9 @@ from typing import Annotated
 import typer
 
 from optimizer.plan.files import plan_files
-from optimizer.plan.loop import Iteration, OptimizeError, plan_json
+from optimizer.plan.loop import Iteration, OptimizeError
 from optimizer.plan.loop import optimize as run_optimizer
+from optimizer.plan.summary import plan_json
 from scenarios.loader import check_file, read_raw
 from scenarios.problems import Problem
 from simulation import simulate as run_simulation

@@ -10,7 +10,8 @@ from typing import Any
 import pandas as pd
 import tomli_w
 
-from optimizer.plan.loop import Plan, plan_json
+from optimizer.plan.loop import Plan
+from optimizer.plan.summary import plan_json
 from scenarios.schema import RosterRow
 from scenarios.units import format_time_of_day
 

@@ -20,16 +20,12 @@ share: cells with a handful of contacts are not chased on noise.
 
 from __future__ import annotations
 
-import hashlib
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
-import numpy as np
-import pandas as pd
-from scipy import stats
-
+from optimizer.plan.corrections import raise_requirements
+from optimizer.plan.explain import describe_shortfalls, hand_roster_notes, sites_at_max
+from optimizer.plan.verdict import Short, fresh_seed, shortfalls
 from optimizer.requirements import Requirements, requirements
 from optimizer.shifts.columns import candidate_columns, roster_rows
 from optimizer.shifts.milp import solve
@@ -46,20 +42,6 @@ class OptimizeError(Exception):
     def __init__(self, message: str, shortfalls: tuple[Shortfall, ...] = ()) -> None:
         super().__init__(message)
         self.shortfalls = shortfalls
-
-
-@dataclass(frozen=True)
-class Short:
-    """A cell where simulation shows a channel significantly below its target."""
-
-    channel: str
-    cell: int
-    """Interval index (targets = "interval") or planning-day index (targets = "daily")."""
-    service_level: float
-    """Mean over replications."""
-    p_value: float
-    """One-sided p-value of "meets the target" (FDR-adjusted in the final verdict)."""
-    target: float
 
 
 @dataclass
@@ -122,58 +104,6 @@ class Plan:
         return channels_met and not self.verified_shorts
 
 
-def fresh_seed(seed: int) -> int:
-    """A verification seed derived from the scenario seed, unrelated to it as a stream."""
-    digest = hashlib.sha256(f"verify:{seed}".encode()).hexdigest()
-    return int(digest[:15], 16)
-
-
-def shortfall_p_values(results: Results, mode: str) -> pd.DataFrame:
-    """One-sided Student-t test per cell of H0 "the cell meets its target" (mean service level
-    over replications >= target share), replications being the independent observations
-    (contacts in one interval share a queue). Cells with fewer than two replications with a
-    defined service level are not judged. A cell whose replications all agree (sd 0) is short
-    exactly when its mean is below target."""
-    cells = results.cells[results.cells["scope"] == ("interval" if mode == "interval" else "day")]
-    cells = cells[cells["n"] >= 2].copy()
-    n = cells["n"].to_numpy(float)
-    gap = cells["mean"].to_numpy(float) - cells["target"].to_numpy(float)
-    error = cells["sd"].to_numpy(float) / np.sqrt(n)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = np.where(
-            error > 0, gap / np.where(error > 0, error, 1.0), np.where(gap < 0, -np.inf, np.inf)
-        )
-    cells["p_value"] = stats.t.cdf(t, n - 1)
-    return cells
-
-
-def shortfalls(
-    results: Results, mode: str, confidence: float, control_fdr: bool = False
-) -> tuple[list[Short], int]:
-    """Cells significantly below target, and the number of cells judged.
-
-    A cell is short when its one-sided p-value (``shortfall_p_values``) is below
-    ``1 - confidence``. With ``control_fdr`` the p-values are first adjusted for the number of
-    cells tested (Benjamini and Hochberg 1995, JRSS B 57(1):289-300), so that among a thousand
-    cells that all meet their target about none, not 2.5 %, are called short: the final verdict
-    uses it; the correction loop does not, to chase every likely miss.
-    """
-    cells = shortfall_p_values(results, mode)
-    p = cells["p_value"].to_numpy(float)
-    if control_fdr and len(p):
-        p = stats.false_discovery_control(p, method="bh")
-    short = p < 1 - confidence
-    channels = [str(c) for c in cells["channel"]]
-    cell = cells["cell"].to_numpy(int)
-    level = cells["mean"].to_numpy(float)
-    target = cells["target"].to_numpy(float)
-    found = [
-        Short(channels[k], int(cell[k]), float(level[k]), float(p[k]), float(target[k]))
-        for k in np.flatnonzero(short)
-    ]
-    return found, len(cells)
-
-
 def _apply(scenario: Scenario, rows: tuple[RosterRow, ...], levels: dict[str, float]) -> Scenario:
     channels = tuple(
         c.model_copy(update={"bot": c.bot.model_copy(update={"containment": levels[c.name]})})
@@ -182,95 +112,6 @@ def _apply(scenario: Scenario, rows: tuple[RosterRow, ...], levels: dict[str, fl
         for c in scenario.channels
     )
     return scenario.model_copy(update={"roster": rows, "roster_file": None, "channels": channels})
-
-
-def sites_at_max(problem: ShiftProblem, solution: Solution) -> dict[str, int]:
-    """Sites whose ``max_agents`` the plan reaches in some interval, with the bound."""
-    on_duty: dict[tuple[str, int], int] = {}
-    for column in problem.columns:
-        count = solution.agents.get(column.name, 0)
-        for t in set(column.on_duty) if count else ():
-            on_duty[column.site, t] = on_duty.get((column.site, t), 0) + count
-    return {
-        site: bound
-        for site, bound in problem.max_agents.items()
-        if any(on_duty.get((site, t), 0) >= bound for t in range(problem.n_intervals))
-    }
-
-
-def describe_shortfalls(
-    shortfalls: tuple[Shortfall, ...], horizon: Horizon, binding: dict[str, int] | None = None
-) -> str:
-    """One line per (channel, group): where staffing cannot be provided and why; ``binding``
-    names sites whose max_agents is reached at some time (shifts covering a short interval may
-    be blocked by the bound at another time of the same shift)."""
-    lines = []
-    seen: dict[tuple[str, str], list[Shortfall]] = {}
-    for item in shortfalls:
-        seen.setdefault((item.channel, item.group), []).append(item)
-    for (channel, group), items in seen.items():
-        first = horizon.interval_starts_utc[items[0].interval].strftime("%Y-%m-%dT%H:%MZ")
-        worst = max(items, key=lambda s: s.amount)
-        if not worst.sites:
-            lines.append(
-                f"channel '{channel}', language '{group}': no site has the skill and speaks "
-                f"the language ({len(items)} intervals with demand, first {first})"
-            )
-            continue
-        at_max = sorted({s for item in items for s in item.sites_at_max})
-        elsewhere = sorted(s for s in (binding or {}) if s in worst.sites and s not in at_max)
-        if at_max:
-            reason = f"sites at max_agents then: {', '.join(at_max)}"
-        elif elsewhere:
-            reason = "max_agents reached at other hours of the same shifts: " + ", ".join(
-                f"{s} ({(binding or {})[s]})" for s in elsewhere
-            )
-        else:
-            reason = f"sites that could serve it: {', '.join(worst.sites)}"
-        lines.append(
-            f"channel '{channel}', language '{group}': up to {worst.amount:.1f} agents short in "
-            f"{len(items)} intervals, first {first}; {reason}"
-        )
-    return "\n".join(lines)
-
-
-def _adjust(
-    adjust: dict[tuple[str, str, int], float],
-    shorts: list[Short],
-    req: Requirements,
-    mode: str,
-    horizon: Horizon,
-    misses: dict[tuple[str, int], int],
-) -> None:
-    """Raise the requirement where the simulation fell short: for each language group with
-    demand there, one more agent the first time a cell is short, two the second time and so on
-    (real time), or a quarter more work, at least half an agent-interval, as often (async, so
-    the MILP schedules more capacity inside the window). ``misses`` counts shortfalls per cell
-    across iterations."""
-    table = req.table
-    base = table[table["option"] == table.groupby("channel")["option"].transform("min")]
-    for short in shorts:
-        channel = short.channel.split(":")[0]
-        misses[channel, short.cell] = misses.get((channel, short.cell), 0) + 1
-        times = misses[channel, short.cell]
-        rows = base[base["channel"] == channel]
-        if mode == "interval":
-            intervals = [short.cell]
-        else:
-            intervals = [int(k) for k in np.flatnonzero(horizon.interval_day == short.cell)]
-        for interval in intervals:
-            here = rows[rows["interval"] == interval]
-            groups = [str(g) for g in here["group"]]
-            agents = here["agents"].to_numpy(dtype=float)
-            work = here["work_agents"].to_numpy(dtype=float)
-            for group, need, load in zip(groups, agents, work, strict=True):
-                asynchronous = not math.isnan(load)
-                demand = load if asynchronous else need
-                if demand <= 0 and len(groups) > 1:
-                    continue
-                key = (channel, group, interval)
-                step = max(0.5, 0.25 * load) if asynchronous else 1.0
-                adjust[key] = adjust.get(key, 0.0) + step * times
 
 
 def optimize(
@@ -382,7 +223,7 @@ def optimize(
                 "the requirements further only grows the shortfall"
             )
             break
-        _adjust(adjust, shorts, req, config.targets, horizon, misses)
+        raise_requirements(adjust, shorts, req, config.targets, horizon, misses)
     assert best is not None
     if capacity_note:
         notes.insert(0, capacity_note)
@@ -400,7 +241,7 @@ def optimize(
     hand = None
     if scenario.roster:
         hand = judge(-1, None, scenario)
-        notes.extend(_hand_roster_notes(hand, iterations[chosen].cost))
+        notes.extend(hand_roster_notes(hand, iterations[chosen].cost))
     return Plan(
         scenario=candidate,
         roster=rows,
@@ -416,134 +257,3 @@ def optimize(
         chosen=chosen,
         notes=notes,
     )
-
-
-def _hand_roster_notes(hand: Iteration, plan_cost: float) -> list[str]:
-    """Why the plan may cost more than the hand-made roster: the targets it misses."""
-    missed = [
-        f"{name} {100 * (kpi['service_level']['mean'] or 0):.1f} % "
-        f"(target {100 * kpi['target']['share']:.0f} %)"
-        for name, kpi in hand.results.summary["channels"].items()
-        if not kpi["met"]
-    ]
-    if not missed and not hand.shorts:
-        difference = plan_cost - hand.cost
-        verdict = "saves" if difference < 0 else "costs"
-        return [
-            f"the hand-made roster meets the targets; the plan {verdict} {abs(difference):,.0f}"
-        ]
-    return [
-        f"the hand-made roster misses the targets ({', '.join(missed) or 'in some intervals'}; "
-        f"{len(hand.shorts)} of {hand.judged_cells} cells short), so it is no benchmark for "
-        f"cost: the plan costs {plan_cost - hand.cost:+,.0f} "
-        f"({100 * (plan_cost / hand.cost - 1):+.1f} %) against it"
-    ]
-
-
-def _iteration_json(iteration: Iteration, horizon: Horizon, mode: str) -> dict[str, Any]:
-    solution = iteration.solution
-    assert solution is not None
-    labels = (
-        horizon.interval_starts_utc.strftime("%Y-%m-%dT%H:%M:%SZ")
-        if mode == "interval"
-        else pd.Index([d.isoformat() for d in horizon.dates])
-    )
-    return {
-        "iteration": iteration.number,
-        "solver_status": solution.status,
-        "objective": solution.objective,
-        "mip_gap": solution.mip_gap,
-        "lower_bound": solution.lower_bound,
-        "solve_s": round(solution.solve_s, 3),
-        "simulated_cost": iteration.cost,
-        "channels_short": sorted({s.channel for s in iteration.shorts}),
-        "cells_short": len(iteration.shorts),
-        "cells_judged": iteration.judged_cells,
-        "missed_share": iteration.missed_share,
-        "short": [
-            {
-                "channel": s.channel,
-                "interval" if mode == "interval" else "day": str(labels[s.cell]),
-                "service_level": round(s.service_level, 4),
-                "p_value": float(f"{s.p_value:.4g}"),
-                "target": s.target,
-            }
-            for s in iteration.shorts
-        ],
-    }
-
-
-def plan_json(plan: Plan) -> dict[str, Any]:
-    """The ``plan.json`` document (SPEC section 5)."""
-    horizon = Horizon.of(plan.scenario)
-    mode = plan.scenario.optimizer.targets
-    last = plan.iterations[plan.chosen].solution
-    assert last is not None
-    first = plan.iterations[0]
-    summary = plan.verified.summary
-    document: dict[str, Any] = {
-        "scenario": plan.scenario.scenario.name,
-        "solver": last.solver,
-        "solver_status": last.status,
-        "objective": {
-            "total": last.objective,
-            "labour": last.labour_cost,
-            "bot": last.bot_cost,
-        },
-        "mip_gap": last.mip_gap,
-        "lower_bound": last.lower_bound,
-        "bot_levels": plan.bot_levels,
-        "targets": mode,
-        "iterations": [_iteration_json(i, horizon, mode) for i in plan.iterations],
-        "comparison": {
-            "analytic_plan": {
-                "cost": first.cost,
-                "missed_share": first.missed_share,
-                "cells_short": len(first.shorts),
-            },
-            "corrected_plan": {
-                "iteration": plan.chosen,
-                "cost": plan.iterations[plan.chosen].cost,
-                "missed_share": plan.iterations[plan.chosen].missed_share,
-                "cells_short": len(plan.iterations[plan.chosen].shorts),
-            },
-            "hand_roster": None
-            if plan.hand is None
-            else {
-                "cost": plan.hand.cost,
-                "missed_share": plan.hand.missed_share,
-                "cells_short": len(plan.hand.shorts),
-                "meets_targets": not plan.hand.shorts
-                and all(k["met"] for k in plan.hand.results.summary["channels"].values()),
-            },
-        },
-        "verification": {
-            "seed": plan.fresh_seed,
-            "replications": summary["replications"],
-            "meets_targets": plan.meets_targets,
-            "capacity_bound": plan.capacity_bound,
-            "cost": summary["cost"]["total"],
-            "cells_short": len(plan.verified_shorts),
-            "cells_short_per_cell_test": len(plan.verified_raw_shorts),
-            "test": (
-                "one-sided Student-t over replications per cell, H0: service level >= target; "
-                "Benjamini-Hochberg FDR control across cells at 1 - verify.confidence"
-            ),
-            "short": [
-                {
-                    "channel": s.channel,
-                    "cell": s.cell,
-                    "service_level": round(s.service_level, 4),
-                    "p_value": float(f"{s.p_value:.4g}"),
-                }
-                for s in plan.verified_shorts
-            ],
-            "cells_judged": plan.verified_judged,
-            "channels": {
-                name: {"service_level": kpi["service_level"]["mean"], "met": kpi["met"]}
-                for name, kpi in summary["channels"].items()
-            },
-        },
-        "notes": plan.notes,
-    }
-    return document

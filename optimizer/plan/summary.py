@@ -1,0 +1,120 @@
+"""The ``plan.json`` document: solver figures, every iteration, the comparison of the plans
+and the fresh-seed verdict."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from optimizer.plan.loop import Iteration, Plan
+from scenarios.timeline import Horizon
+
+
+def _iteration_json(iteration: Iteration, horizon: Horizon, mode: str) -> dict[str, Any]:
+    solution = iteration.solution
+    assert solution is not None
+    labels = (
+        horizon.interval_starts_utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+        if mode == "interval"
+        else pd.Index([d.isoformat() for d in horizon.dates])
+    )
+    return {
+        "iteration": iteration.number,
+        "solver_status": solution.status,
+        "objective": solution.objective,
+        "mip_gap": solution.mip_gap,
+        "lower_bound": solution.lower_bound,
+        "solve_s": round(solution.solve_s, 3),
+        "simulated_cost": iteration.cost,
+        "channels_short": sorted({s.channel for s in iteration.shorts}),
+        "cells_short": len(iteration.shorts),
+        "cells_judged": iteration.judged_cells,
+        "missed_share": iteration.missed_share,
+        "short": [
+            {
+                "channel": s.channel,
+                "interval" if mode == "interval" else "day": str(labels[s.cell]),
+                "service_level": round(s.service_level, 4),
+                "p_value": float(f"{s.p_value:.4g}"),
+                "target": s.target,
+            }
+            for s in iteration.shorts
+        ],
+    }
+
+
+def plan_json(plan: Plan) -> dict[str, Any]:
+    """The ``plan.json`` document (SPEC section 5)."""
+    horizon = Horizon.of(plan.scenario)
+    mode = plan.scenario.optimizer.targets
+    last = plan.iterations[plan.chosen].solution
+    assert last is not None
+    first = plan.iterations[0]
+    summary = plan.verified.summary
+    document: dict[str, Any] = {
+        "scenario": plan.scenario.scenario.name,
+        "solver": last.solver,
+        "solver_status": last.status,
+        "objective": {
+            "total": last.objective,
+            "labour": last.labour_cost,
+            "bot": last.bot_cost,
+        },
+        "mip_gap": last.mip_gap,
+        "lower_bound": last.lower_bound,
+        "bot_levels": plan.bot_levels,
+        "targets": mode,
+        "iterations": [_iteration_json(i, horizon, mode) for i in plan.iterations],
+        "comparison": {
+            "analytic_plan": {
+                "cost": first.cost,
+                "missed_share": first.missed_share,
+                "cells_short": len(first.shorts),
+            },
+            "corrected_plan": {
+                "iteration": plan.chosen,
+                "cost": plan.iterations[plan.chosen].cost,
+                "missed_share": plan.iterations[plan.chosen].missed_share,
+                "cells_short": len(plan.iterations[plan.chosen].shorts),
+            },
+            "hand_roster": None
+            if plan.hand is None
+            else {
+                "cost": plan.hand.cost,
+                "missed_share": plan.hand.missed_share,
+                "cells_short": len(plan.hand.shorts),
+                "meets_targets": not plan.hand.shorts
+                and all(k["met"] for k in plan.hand.results.summary["channels"].values()),
+            },
+        },
+        "verification": {
+            "seed": plan.fresh_seed,
+            "replications": summary["replications"],
+            "meets_targets": plan.meets_targets,
+            "capacity_bound": plan.capacity_bound,
+            "cost": summary["cost"]["total"],
+            "cells_short": len(plan.verified_shorts),
+            "cells_short_per_cell_test": len(plan.verified_raw_shorts),
+            "test": (
+                "one-sided Student-t over replications per cell, H0: service level >= target; "
+                "Benjamini-Hochberg FDR control across cells at 1 - verify.confidence"
+            ),
+            "short": [
+                {
+                    "channel": s.channel,
+                    "cell": s.cell,
+                    "service_level": round(s.service_level, 4),
+                    "p_value": float(f"{s.p_value:.4g}"),
+                }
+                for s in plan.verified_shorts
+            ],
+            "cells_judged": plan.verified_judged,
+            "channels": {
+                name: {"service_level": kpi["service_level"]["mean"], "met": kpi["met"]}
+                for name, kpi in summary["channels"].items()
+            },
+        },
+        "notes": plan.notes,
+    }
+    return document
