@@ -72,6 +72,15 @@ class ReplicationResult:
     """90th percentile of the wait of answered contacts, per channel and planning day [s]."""
     wait_p90_all_s: np.ndarray
     """Whole-horizon 90th percentile of the wait of answered contacts, per channel [s]."""
+    group_answered: np.ndarray
+    """Real-time contacts answered, per queue (channel and customer language, the rows of
+    ``SimModel.queues``) and interval; summed over a channel's queues it is ``answered``."""
+    group_within: np.ndarray
+    """Real-time contacts answered within target, per queue and interval."""
+    group_abandoned: np.ndarray
+    """Contacts abandoned, per queue and interval."""
+    group_short_abandoned: np.ndarray
+    """Contacts abandoned before ``short_abandon``, per queue and interval."""
     productive_s: np.ndarray
     """Agent time logged in and not on break or offline, per site and interval [s]."""
     busy_s: np.ndarray
@@ -179,6 +188,12 @@ class Floor:
         self.in_service = grid()
         self.offered_cb, self.answered_cb, self.within_cb = grid(), grid(), grid()
         self.open_missed_cb = grid()
+        # counters [queue][interval]: the same split by customer language
+        n_q = len(model.queues)
+        self.q_answered = [[0.0] * n_i for _ in range(n_q)]
+        self.q_within = [[0.0] * n_i for _ in range(n_q)]
+        self.q_abandoned = [[0.0] * n_i for _ in range(n_q)]
+        self.q_short_abandoned = [[0.0] * n_i for _ in range(n_q)]
         self.waits = [array("d") for _ in range(n_c)]
         self.wait_interval = [array("q") for _ in range(n_c)]
         self.productive = [[0.0] * n_i for _ in range(n_s)]
@@ -254,9 +269,12 @@ class Floor:
         c = self.chan[i]
         k = self.interval(self.tq[i])
         if k >= 0:
+            q = self.queue_ix[i]
             self.abandoned[c][k] += 1
+            self.q_abandoned[q][k] += 1
             if self.patience[i] < self.short[c]:
                 self.short_abandoned[c][k] += 1
+                self.q_short_abandoned[q][k] += 1
         if self.trace is not None:
             self.log("abandon", i, -1, at=self.deadline[i])
 
@@ -304,9 +322,12 @@ class Floor:
                 self.waits[c].append(wait)
                 self.wait_interval[c].append(k)
                 if self.real_time[c]:
+                    q = self.queue_ix[i]
                     self.answered[c][k] += 1
+                    self.q_answered[q][k] += 1
                     if wait <= self.target[c]:
                         self.within[c][k] += 1
+                        self.q_within[q][k] += 1
                 else:
                     self.in_service[c][k] += 1
             if self.trace is not None:
@@ -629,6 +650,10 @@ def run(
         open_missed_cb=np.array(floor.open_missed_cb),
         wait_p90_day_s=wait_p90_day,
         wait_p90_all_s=wait_p90_all,
+        group_answered=np.array(floor.q_answered).reshape(len(model.queues), -1),
+        group_within=np.array(floor.q_within).reshape(len(model.queues), -1),
+        group_abandoned=np.array(floor.q_abandoned).reshape(len(model.queues), -1),
+        group_short_abandoned=np.array(floor.q_short_abandoned).reshape(len(model.queues), -1),
         productive_s=np.array(floor.productive),
         busy_s=np.array(floor.busy),
         paid_s=paid,

@@ -33,6 +33,7 @@ import pandas as pd
 from scipy import stats
 
 from simulation.engine import ReplicationResult
+from simulation.groups import group_cells
 from simulation.model import SimModel
 
 INTERVAL_COLUMNS: dict[str, str] = {
@@ -222,6 +223,9 @@ class Results:
     """Per line and interval (``scope = "interval"``) or day (``"day"``): the number of
     replications with a defined service level ``n``, their ``mean`` and ``sd`` (ddof 1) and the
     target share: what a test of "this cell meets its target" needs."""
+    groups: pd.DataFrame
+    """Per real-time channel, customer language group and interval: the same statistics
+    (``simulation.groups.group_cells``)."""
 
 
 def aggregate(
@@ -380,7 +384,9 @@ def aggregate(
     summary = _summary(model, reported, replications, sites, reps, seed, confidence)
     contacts = sum(r.contacts for r in reps)
     cells = pd.concat(cell_frames, ignore_index=True)
-    return Results(intervals, daily, replications, sites, summary, contacts, cells)
+    return Results(
+        intervals, daily, replications, sites, summary, contacts, cells, group_cells(model, reps)
+    )
 
 
 def _number(value: Any) -> float | None:
