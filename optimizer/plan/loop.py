@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from optimizer.plan.aim import Aim, aim
 from optimizer.plan.corrections import raise_requirements
 from optimizer.plan.explain import describe_shortfalls, hand_roster_notes, sites_at_max
 from optimizer.plan.verdict import Short, fresh_seed, shortfalls
@@ -145,6 +146,7 @@ def optimize(
     iterations: list[Iteration] = []
     notes: list[str] = []
     misses: dict[tuple[str, int], int] = {}
+    state = Aim(adjust=adjust)
 
     def judge(number: int, solution: Solution | None, staffed: Scenario) -> Iteration:
         """Simulate ``staffed`` on the scenario seed and find its cells short of target."""
@@ -215,7 +217,10 @@ def optimize(
             best = (len(shorts), iteration.cost, number, candidate, rows, levels)
         if on_iteration is not None:
             on_iteration(iteration)
-        if not shorts:
+        aimed = config.targets == "interval"
+        if aimed:
+            aim(state, scenario, req, iteration.results.groups, solution.allocation, levels)
+        if not shorts and not state.moves:
             break
         if bound_rounds >= 2:
             notes.append(
@@ -223,7 +228,10 @@ def optimize(
                 "the requirements further only grows the shortfall"
             )
             break
-        raise_requirements(adjust, shorts, req, config.targets, horizon, misses)
+        # real-time cells are aimed per language group (``aim``) with interval targets; the
+        # rest (asynchronous channels, daily targets) are raised where short
+        rest = [s for s in shorts if not aimed or s.channel.split(":")[0] in req.windows]
+        raise_requirements(adjust, rest, req, config.targets, horizon, misses)
     assert best is not None
     if capacity_note:
         notes.insert(0, capacity_note)

@@ -508,6 +508,7 @@ def solve_model(
         bot_levels=bot_levels,
         shortfalls=shortfalls,
         message=message,
+        allocation={k: _value(v) for k, v in model.y.items() if _value(v) > 1e-9},
     )
 
 

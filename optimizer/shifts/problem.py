@@ -123,3 +123,4 @@ class Solution:
     bot_levels: dict[str, float]
     shortfalls: tuple[Shortfall, ...] = ()
     message: str = ""
+    allocation: dict[tuple[str, str, str, int], float] = field(default_factory=dict)
