@@ -14,7 +14,8 @@ from scenarios.loader import load
 from simulation import simulate
 from simulation.arrivals import generate
 from simulation.model import build
-from simulation.results import INTERVAL_COLUMNS, write_run
+from simulation.results import INTERVAL_COLUMNS
+from simulation.runfolder import write_run
 from workbench.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent

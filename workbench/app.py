@@ -22,7 +22,8 @@ from scenarios.loader import check_file
 from scenarios.problems import Problem
 from scenarios.schema import Scenario
 from simulation.executors import ExecutorError, ReplicationsFailed
-from simulation.results import Results, sha256_of, write_run
+from simulation.results import Results, sha256_of
+from simulation.runfolder import write_run
 
 EXIT_OK, EXIT_DRIFT, EXIT_BAD_INPUT, EXIT_INFEASIBLE = 0, 1, 2, 3
 

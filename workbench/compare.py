@@ -32,7 +32,8 @@ from scipy import stats
 
 from scenarios.schema import Scenario
 from simulation import simulate
-from simulation.results import Results, atomic_folder, fill_run
+from simulation.results import Results
+from simulation.runfolder import atomic_folder, fill_run
 from simulation.runner import Timed
 
 CHANNEL_KPIS: dict[str, str] = {

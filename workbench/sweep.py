@@ -46,7 +46,8 @@ from simulation.cache import ReplicationCache, scenario_digest
 from simulation.engine import ReplicationResult
 from simulation.executors import DEFAULT_RETRIES, run_tasks
 from simulation.model import SimModel, build
-from simulation.results import aggregate, atomic_folder, copy_inputs
+from simulation.results import aggregate
+from simulation.runfolder import atomic_folder, copy_inputs
 from simulation.runner import Timed, replicate
 
 SWEEP_COLUMNS: dict[str, str] = {
