@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from scenarios import schema
+from scenarios import schema, schema_demand, schema_fields, schema_staff
 from scenarios.units import (
     WEEKDAYS,
     format_duration,
@@ -180,17 +180,17 @@ def _noun(annotation: Any, metadata: list[Any]) -> tuple[str, str]:
     metadata = [*extra, *metadata]
     funcs = _validators(metadata)
     bounds = _constraints(metadata)
-    if schema._positive in funcs:
+    if schema_fields._positive in funcs:
         bounds.setdefault("gt", 0.0)
     if parse_duration in funcs:
         return "duration", _bounds(bounds, duration=True)
     if parse_time_of_day in funcs:
         return "time of day", ' "HH:MM"'
-    if schema._zone in funcs:
+    if schema_fields._zone in funcs:
         return "time zone", " (IANA name)"
-    if schema._hourly_profile in funcs:
+    if schema_demand._hourly_profile in funcs:
         return "24 numbers", ", or a profile name: " + ", ".join(schema.HOURLY_PROFILES)
-    if schema._roster_days in funcs:
+    if schema_staff._roster_days in funcs:
         return "list of weekdays", ", or one date"
     origin = typing.get_origin(annotation)
     if origin in (typing.Union, types.UnionType):
@@ -274,7 +274,7 @@ def default_text(field: FieldInfo) -> str:
         return f'`"{format_duration(value)}"`'
     if parse_time_of_day in funcs and isinstance(value, int):
         return f'`"{format_time_of_day(value)}"`'
-    if schema._hourly_profile in funcs:
+    if schema_demand._hourly_profile in funcs:
         for name, profile in schema.HOURLY_PROFILES.items():
             if tuple(value) == profile:
                 return f'`"{name}"`'

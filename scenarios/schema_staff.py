@@ -1,0 +1,149 @@
+"""Where agents are and when they work: the `[[sites]]`, `[[shifts]]` and `[[roster]]` tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from pydantic import Field, PlainValidator, model_validator
+
+from scenarios.schema_fields import (
+    Duration,
+    Model,
+    Name,
+    PositiveDuration,
+    Share,
+    TimeOfDay,
+    TimeZone,
+    Weekday,
+)
+from scenarios.units import WEEKDAYS
+
+
+def _roster_days(value: Any) -> tuple[str, ...] | dt.date:
+    if isinstance(value, dt.datetime):
+        raise ValueError("must be a list of weekdays or one date (without a time)")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            value = [value]
+    if not isinstance(value, list | tuple) or not value:
+        raise ValueError('must be a list of weekdays such as ["mon", "tue"] or one date')
+    bad = [day for day in value if day not in WEEKDAYS]
+    if bad:
+        raise ValueError(f"{bad[0]!r} is not a weekday (mon, tue, wed, thu, fri, sat, sun)")
+    if len(set(value)) != len(value):
+        raise ValueError("lists a weekday twice")
+    return tuple(value)
+
+
+# --------------------------------------------------------------------------------------------
+# [[sites]] and [[shifts]]
+
+
+class Night(Model):
+    """Night premium window in the site's local time."""
+
+    from_: TimeOfDay = Field(alias="from", description="Window start 'HH:MM' (local).")
+    to: TimeOfDay = Field(description="Window end 'HH:MM' (local); may wrap past midnight.")
+    premium: float = Field(ge=0.0, le=5.0, description="Extra share of pay in the window.")
+
+
+class Site(Model):
+    """A `[[sites]]` row: where agents are."""
+
+    name: Name = Field(description="Site name.")
+    timezone: TimeZone = Field(description="IANA zone; shifts start at local wall-clock times.")
+    skills: tuple[Name, ...] = Field(min_length=1, description="Channel names its agents handle.")
+    languages: tuple[Name, ...] = Field(
+        ("any",), min_length=1, description="Languages served; 'any' serves every region."
+    )
+    hourly_cost: float = Field(ge=0.0, description="Cost of one paid agent hour.")
+    night: Night | None = Field(None, description="{ from, to, premium } night premium.")
+    weekend_premium: float = Field(
+        0.0, ge=0.0, le=5.0, description="Extra share for paid time on local Sat and Sun."
+    )
+    absenteeism: Share = Field(
+        0.0, description="Probability a scheduled agent-shift does not show up (unpaid)."
+    )
+    offline_share: float = Field(
+        0.0, ge=0.0, lt=1.0, description="Share of each shift offline, one block, random time."
+    )
+    max_agents: int | None = Field(
+        None, ge=0, description="Most agents on duty at once (optimizer bound)."
+    )
+
+    def serves(self, language: str) -> bool:
+        """True if this site's agents speak ``language``."""
+        return language == "any" or "any" in self.languages or language in self.languages
+
+
+class Starts(Model):
+    """Allowed local start times of a shift template."""
+
+    from_: TimeOfDay = Field(alias="from", description="Earliest start 'HH:MM'.")
+    to: TimeOfDay = Field(description="Latest start 'HH:MM'; earlier than from = wraps midnight.")
+    every: PositiveDuration = Field(description="Step between allowed starts, e.g. '30m'.")
+
+    def minutes(self) -> tuple[int, ...]:
+        """Allowed start times [min after local midnight], in order from ``from``."""
+        step = max(1, round(self.every / 60))
+        span = (self.to - self.from_) % 1440
+        return tuple((self.from_ + k) % 1440 for k in range(0, span + 1, step))
+
+
+class Break(Model):
+    """A break within a shift."""
+
+    after: Duration = Field(ge=0.0, description="Planned start, measured from shift start.")
+    length: PositiveDuration = Field(description="Break length.")
+
+
+class Shift(Model):
+    """A `[[shifts]]` row: a shift template."""
+
+    name: Name = Field(description="Template name.")
+    sites: tuple[Name, ...] | None = Field(None, description="Sites that may use it (all).")
+    starts: Starts = Field(description="{ from, to, every } allowed local start times.")
+    length: PositiveDuration = Field(le=7 * 86400.0, description="Time on site, e.g. '8h30m'.")
+    paid: Duration | None = Field(None, ge=0.0, description="Paid time (default: length).")
+    breaks: tuple[Break, ...] = Field((), description="[{ after, length }, ...].")
+    days: tuple[Weekday, ...] = Field(
+        ("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
+        description="Weekdays it may start on (all).",
+    )
+
+    @property
+    def paid_s(self) -> float:
+        """Paid time [s]."""
+        return self.length if self.paid is None else self.paid
+
+    @model_validator(mode="after")
+    def _inside_shift(self) -> Shift:
+        if self.paid is not None and self.paid > self.length:
+            raise ValueError("paid time is longer than the shift length")
+        for brk in self.breaks:
+            if brk.after + brk.length > self.length:
+                raise ValueError(
+                    f"a break after {brk.after:g}s of {brk.length:g}s ends after the shift"
+                )
+        return self
+
+
+# --------------------------------------------------------------------------------------------
+# Roster, routing, optimizer
+
+
+class RosterRow(Model):
+    """A roster row: agents of one site working one shift template from one start time."""
+
+    site: Name = Field(description="Site name.")
+    shift: Name = Field(description="Shift template name.")
+    start: TimeOfDay = Field(description="Local start time 'HH:MM'.")
+    days: Annotated[tuple[str, ...] | dt.date, PlainValidator(_roster_days)] = Field(
+        description="Weekdays it starts on, or one date for a one-off row."
+    )
+    agents: int = Field(ge=0, le=100_000, description="Agents on each of these shifts.")
