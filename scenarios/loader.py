@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import re
 import tomllib
 import types
 import typing
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +30,36 @@ MAX_FILE_BYTES = 20_000_000
 """Largest input file read [bytes]."""
 
 ROSTER_COLUMNS = ("site", "shift", "start", "days", "agents")
+
+
+@dataclass
+class Sources:
+    """The bytes of every file one ``check_file`` read, exactly as read (filled by it)."""
+
+    scenario: bytes = b""
+    """The scenario file."""
+    inputs: dict[str, bytes] = field(default_factory=dict)
+    """Each CSV it references: its path as written (relative to the scenario's folder, or
+    absolute) -> its bytes."""
+    base: Path = Path(".")
+
+    @property
+    def sha256(self) -> str:
+        """Hex SHA-256 of the scenario bytes."""
+        return hashlib.sha256(self.scenario).hexdigest()
+
+    def record(self, path: Path, data: bytes) -> None:
+        if not self.scenario:
+            self.scenario = data
+            return
+        try:
+            key = path.relative_to(self.base).as_posix()
+        except ValueError:
+            key = str(path)
+        self.inputs[key] = data
+
+
+_RECORDING: ContextVar[Sources | None] = ContextVar("recording", default=None)
 
 
 class _Collector:
@@ -63,6 +96,9 @@ def read_text(path: Path, report: _Collector, what: str = "file") -> str | None:
     if len(data) > MAX_FILE_BYTES:
         report("(file)", f"is larger than {MAX_FILE_BYTES} bytes", len(data))
         return None
+    recording = _RECORDING.get()
+    if recording is not None:
+        recording.record(path, data)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -316,9 +352,19 @@ def _read_roster_csv(
 # Public API
 
 
-def check_file(path: str | Path) -> tuple[Scenario | None, list[Problem]]:
-    """Load ``path``: ``(scenario, warnings)``, or ``(None, problems)``; never raises."""
+def check_file(
+    path: str | Path, sources: Sources | None = None
+) -> tuple[Scenario | None, list[Problem]]:
+    """Load ``path``: ``(scenario, warnings)``, or ``(None, problems)``; never raises. With
+    ``sources``, the bytes of every file read are kept there (each file is read once)."""
     path = Path(path)
+    if sources is not None:
+        sources.base = path.parent
+        token = _RECORDING.set(sources)
+        try:
+            return check_file(path)
+        finally:
+            _RECORDING.reset(token)
     report = _Collector(str(path))
     text = read_text(path, report, what="scenario file")
     if text is None:
