@@ -150,7 +150,7 @@ def test_second_run_is_read_from_the_cache_and_a_partial_one_fills_the_gaps(
     plan = plan_sweep(tiny, {"roster[0].agents": [8, 10]}, replications=3)
     first = run_sweep(plan, cache=ReplicationCache(tmp_path / "c"))
     assert (first.computed, first.cached) == (6, 0)
-    entries = sorted((tmp_path / "c").rglob("*.pickle.z"))
+    entries = sorted((tmp_path / "c").rglob("*.npz"))
     assert len(entries) == 6
     for entry in entries[:2]:
         entry.unlink()

@@ -342,9 +342,9 @@ class SweepRun:
     table: pd.DataFrame
     """One row per point and channel line, columns ``SWEEP_COLUMNS``."""
     computed: int
-    """Replications simulated by this run."""
+    """Replications simulated by this run (a cache entry that could not be used counts here)."""
     cached: int
-    """Replications read back from the cache."""
+    """Replications read back from the cache and used in the table."""
     seconds: float
     """Wall time of ``run_sweep`` [s]."""
     executor: str = "local"
@@ -394,11 +394,15 @@ def run_sweep(
 ) -> SweepRun:
     """Simulate every point of ``plan`` and build its table.
 
-    Replications found in ``cache`` are read back instead of simulated; the others run on the
-    executor (see ``simulation.executors``) and are stored in the cache as each finishes, so an
-    interrupted sweep loses at most the replications in flight. A point is aggregated as soon as
-    its last replication is in, and its replications are then dropped from memory.
-    ``on_task(cached)`` is called once per replication (for a progress bar). Raises
+    Replications whose cache entry reads back (``ReplicationCache.get``: the entry of exactly
+    this key, well formed) are used instead of simulated; the others run on the executor (see
+    ``simulation.executors``) and are stored in the cache as each finishes, so an interrupted
+    sweep loses at most the replications in flight. A point read entirely from the cache is
+    aggregated at once; any other point as soon as its last replication is in (its cached
+    replications are read again then, and one that can no longer be read is simulated on the
+    spot). Its replications are then dropped from memory. ``cached`` counts the entries that
+    were read and used, ``computed`` every replication simulated. ``on_task(cached)`` is called
+    once per replication (for a progress bar). Raises
     ``simulation.executors.ReplicationsFailed`` naming the points and replications that failed
     (every other replication is cached first).
     """
@@ -406,26 +410,22 @@ def run_sweep(
     seed, count = plan.seed, plan.replications
     models: list[SimModel] = [build(p.scenario) for p in plan.points]
     digests = [scenario_digest(p.scenario) for p in plan.points]
-    cached_reps = [
-        {r for r in range(count) if cache is not None and cache.has(digests[i], seed, r)}
-        for i in range(len(plan.points))
-    ]
-    tasks = [
-        (i, r) for i in range(len(plan.points)) for r in range(count) if r not in cached_reps[i]
-    ]
     held: dict[int, dict[int, ReplicationResult]] = {}
-    missing = [count - len(c) for c in cached_reps]
     rows: dict[int, list[dict[str, Any]]] = {}
     seconds: list[float] = []
+    used = {"cached": 0, "computed": 0}  # replications that went into the table, by origin
 
     def result_of(i: int, r: int) -> ReplicationResult:
         if r in held.get(i, {}):
             return held[i][r]
         found = cache.get(digests[i], seed, r) if cache is not None else None
-        if found is None:  # an entry that vanished or was unreadable: simulate it here
+        if found is None:  # an entry that vanished or was damaged since it was read: simulate
             found = replicate(models[i], seed, r).result
+            used["computed"] += 1
             if cache is not None:
                 cache.put(digests[i], seed, r, found)
+        else:
+            used["cached"] += 1
         return found
 
     def close_point(i: int) -> None:
@@ -434,11 +434,31 @@ def run_sweep(
         rows[i] = _rows(plan.points[i], results.summary)
         held.pop(i, None)
 
+    tasks: list[tuple[int, int]] = []
+    missing: list[int] = []
+    for i in range(len(plan.points)):
+        found = {
+            r: result
+            for r in range(count)
+            if cache is not None and (result := cache.get(digests[i], seed, r)) is not None
+        }
+        missing.append(count - len(found))
+        if on_task is not None:
+            for _ in found:
+                on_task(True)
+        if missing[i] == 0:  # every replication read back: aggregate now, keep nothing
+            results = aggregate(models[i], [found[r] for r in range(count)], seed, confidence)
+            rows[i] = _rows(plan.points[i], results.summary)
+            used["cached"] += count
+        else:  # read the cached ones again when the point closes (memory stays per point)
+            tasks.extend((i, r) for r in range(count) if r not in found)
+
     def finished(index: int, timed: Timed) -> None:
         i, r = tasks[index]
         if cache is not None:
             cache.put(digests[i], seed, r, timed.result)
         held.setdefault(i, {})[r] = timed.result
+        used["computed"] += 1
         seconds.append(timed.seconds)
         missing[i] -= 1
         if on_task is not None:
@@ -446,9 +466,6 @@ def run_sweep(
         if missing[i] == 0:
             close_point(i)
 
-    if on_task is not None:
-        for _ in range(sum(len(c) for c in cached_reps)):
-            on_task(True)
     run_tasks(
         models,
         seed,
@@ -466,8 +483,8 @@ def run_sweep(
     return SweepRun(
         plan=plan,
         table=table,
-        computed=len(tasks),
-        cached=sum(len(c) for c in cached_reps),
+        computed=used["computed"],
+        cached=used["cached"],
         seconds=time.perf_counter() - began,
         executor=executor,
         workers=workers,

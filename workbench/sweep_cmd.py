@@ -2,11 +2,19 @@
 
 The executor options and their error handling are shared with the other commands
 (``workbench.app``).
+
+Finished replications are kept in a cache (``simulation.cache``: plain data, each entry checked
+against its full key before use), by default in ``results/.cache``. ``--cache-dir DIR`` keeps
+them in DIR instead (created if missing; a folder shared by several planners or machines works,
+entries are written atomically); ``--no-cache`` neither reads nor writes one. The closing line
+and ``manifest.json`` (``replications_simulated``, ``replications_from_cache``, ``cache``) say
+how many replications were simulated and how many were read back from which folder.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,8 +22,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from scenarios.problems import ScenarioError
-from simulation.cache import ReplicationCache
+from scenarios.problems import Problem, ScenarioError
+from simulation.cache import CACHE_DIR, ReplicationCache
 from simulation.results import sha256_of
 from workbench.app import (
     AddressOption,
@@ -56,6 +64,24 @@ def sweep_table(table: Any, keys: list[str], limit: int = 40) -> Table:
     return shown
 
 
+def _cache_or_exit(file: str, cache: bool, cache_dir: Path | None) -> ReplicationCache | None:
+    """The cache the options ask for, its folder created; exit 2 naming the folder if it
+    cannot be (before anything is simulated)."""
+    if not cache:
+        if cache_dir is not None:
+            fail([Problem(file, "--cache-dir", f"{cache_dir} given with --no-cache: choose one")])
+        return None
+    root = CACHE_DIR if cache_dir is None else cache_dir
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        if not os.access(root, os.W_OK | os.X_OK):
+            raise PermissionError("not writable")
+    except OSError as error:
+        reason = error.strerror or str(error)
+        fail([Problem(file, "--cache-dir", f"cannot use {root} as the cache folder: {reason}")])
+    return ReplicationCache(root)
+
+
 @app.command()
 def sweep(
     file: Annotated[Path, typer.Argument(help="Scenario file.")],
@@ -79,14 +105,24 @@ def sweep(
     address: AddressOption = None,
     cache: Annotated[
         bool,
-        typer.Option(help="Reuse and keep finished replications in results/.cache."),
+        typer.Option(
+            help="Reuse and keep finished replications in the cache folder (--no-cache: "
+            "simulate everything, write no cache)."
+        ),
     ] = True,
+    cache_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help=f"Cache folder (default: {CACHE_DIR}); created if missing, may be shared."
+        ),
+    ] = None,
 ) -> None:
     """Simulate a grid of variants of FILE on common random numbers; write sweep.csv (one row
     per point and channel) and a chart of the KPI surface (sweep.html, sweep.png)."""
     from workbench.sweep import parse_vary, plan_sweep, run_sweep, write_sweep
 
     load_or_exit(file)
+    store = _cache_or_exit(str(file), cache, cache_dir)
     try:
         plan = plan_sweep(
             file, parse_vary(vary or [], str(file)), replications=replications, seed=seed
@@ -96,7 +132,6 @@ def sweep(
         return
     started = dt.datetime.now(dt.UTC)
     clock = time.perf_counter()
-    store = ReplicationCache() if cache else None
     with progress_bar() as progress:
         task = progress.add_task(
             f"sweeping {plan.base.scenario.name}: {len(plan.points)} points x "
