@@ -10,7 +10,7 @@ agents; contacts are passive records (indices into typed arrays), not processes.
 from __future__ import annotations
 
 import math
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
 
@@ -141,6 +141,35 @@ def interval_clock(env: simpy.Environment, floor: Floor) -> Generator[Event, Any
 # ------------------------------------------------------------------------------------------
 # One replication
 
+PROGRESS_STEPS = 100
+"""Progress reports per replication when a progress callback is given (one per 1 % of the
+simulated window)."""
+
+
+def advance(
+    env: simpy.Environment,
+    start_s: float,
+    end_s: float,
+    on_progress: Callable[[float], None] | None = None,
+) -> None:
+    """Run ``env`` from ``start_s`` until ``end_s`` [s]; with ``on_progress``, in
+    ``PROGRESS_STEPS`` equal steps, reporting the share done after each.
+
+    Stopping and resuming does not change the simulation: ``env.run(until=t)`` only adds a stop
+    event at ``t`` that is processed before every other event at ``t`` (SimPy's ``URGENT``
+    priority), and the other events keep their order (time, priority, then insertion), so the
+    results are bit-identical to one ``env.run(until=end_s)``.
+    """
+    if on_progress is None:
+        env.run(until=end_s)
+        return
+    span = end_s - start_s
+    for step in range(1, PROGRESS_STEPS + 1):
+        until = end_s if step == PROGRESS_STEPS else start_s + span * step / PROGRESS_STEPS
+        if until > env.now:
+            env.run(until=until)
+        on_progress(step / PROGRESS_STEPS)
+
 
 def _p90(values: np.ndarray) -> float:
     return float(np.percentile(values, 90)) if len(values) else math.nan
@@ -152,8 +181,14 @@ def run(
     seed: int,
     replication: int,
     trace: bool = False,
+    on_progress: Callable[[float], None] | None = None,
 ) -> ReplicationResult:
-    """Simulate one replication of ``model`` with the given ``contacts``."""
+    """Simulate one replication of ``model`` with the given ``contacts``.
+
+    ``on_progress(fraction)``, when given, is called ``PROGRESS_STEPS`` times as the simulated
+    clock advances, with the share of the simulated window (warm-up to cool-down end) done so
+    far, in (0, 1]; the results do not depend on it (see ``advance``).
+    """
     env = simpy.Environment(initial_time=model.start_s)
     floor = Floor(env, model, contacts, trace)
     scenario = model.scenario
@@ -205,7 +240,7 @@ def run(
                 )
     env.process(source(env, floor))
     env.process(interval_clock(env, floor))
-    env.run(until=model.end_s)
+    advance(env, model.start_s, model.end_s, on_progress)
     floor.close(agents)
 
     n_c = len(model.channels)
