@@ -11,13 +11,20 @@ import difflib
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from scenarios.problems import _MISSING, show_value
+from scenarios.schema_run import FIRST_START, LAST_START
 from scenarios.units import WEEKDAYS, parse_duration, parse_time_of_day
 
 SHARE_TOLERANCE = 1e-6
 """Shares must sum to 1 within this absolute tolerance."""
 
+REPEATS_SHOWN = 10
+"""Repeated rows warned about one by one; any more are counted in one further line."""
+
+
 Report = Callable[[str, str, Any], None]
-"""``report(path, message, value)`` records one problem."""
+"""``report(path, message, value)`` records one problem (``value`` is ``problems._MISSING``
+when there is none to show)."""
 
 
 def item_label(table: str, index: int, item: Any) -> str:
@@ -41,6 +48,18 @@ def _rows(raw: dict[str, Any], table: str) -> Iterator[tuple[str, dict[str, Any]
     for index, row in enumerate(rows):
         if isinstance(row, dict):
             yield item_label(table, index, row), row
+
+
+def report_repeats(
+    warn: Report, repeats: list[tuple[str, str]], message: str, summary: str, where: str = "(file)"
+) -> None:
+    """Warn about rows that repeat an earlier one: ``repeats`` holds ``(path, earlier path)``
+    pairs, ``message`` may name the earlier row as ``{other}``; the first ``REPEATS_SHOWN`` are
+    one line each, the rest one line at ``where`` ("N more " + ``summary``)."""
+    for path, other in repeats[:REPEATS_SHOWN]:
+        warn(path, message.format(other=other), _MISSING)
+    if len(repeats) > REPEATS_SHOWN:
+        warn(where, f"{len(repeats) - REPEATS_SHOWN} more {summary}", _MISSING)
 
 
 def _names(raw: dict[str, Any], table: str) -> list[str]:
@@ -177,20 +196,45 @@ def _allowed_starts(shift: dict[str, Any]) -> list[int] | None:
     return [(first + k) % 1440 for k in range(0, (last - first) % 1440 + 1, step)]
 
 
+def _roster_key(row: dict[str, Any]) -> tuple[Any, ...] | None:
+    """What makes two roster rows the same shifts: site, shift, start and days."""
+    site, shift, days = row.get("site"), row.get("shift"), row.get("days")
+    try:
+        start = parse_time_of_day(row.get("start"))
+    except ValueError:
+        return None
+    if not isinstance(site, str) or not isinstance(shift, str):
+        return None
+    if isinstance(days, dt.date):
+        return site, shift, start, days
+    if isinstance(days, list) and all(isinstance(d, str) for d in days):
+        return site, shift, start, frozenset(days)
+    return None
+
+
 def _check_roster_rows(
     raw: dict[str, Any],
     rows: list[Any],
     report: Report,
+    warn: Report,
     label_of: Callable[[int], str] = lambda index: f"roster[{index}]",
 ) -> None:
-    """Roster rows must name a site and a template usable there, at an allowed start and day."""
+    """Roster rows must name a site and a template usable there, at an allowed start and day;
+    a row repeating another's site, shift, start and days is a warning (their agents add up)."""
     sites = _names(raw, "sites")
     shifts = {r["name"]: r for _, r in _rows(raw, "shifts") if isinstance(r.get("name"), str)}
     horizon = _horizon_dates(raw)
+    first: dict[tuple[Any, ...], str] = {}
+    repeats: list[tuple[str, str]] = []
     for index, row in enumerate(rows):
         if not isinstance(row, dict):
             continue
         label = label_of(index)
+        key = _roster_key(row)
+        if key is not None:
+            earlier = first.setdefault(key, label)
+            if earlier != label:
+                repeats.append((label, earlier))
         site, shift_name = row.get("site"), row.get("shift")
         if isinstance(site, str) and site not in sites:
             report(f"{label}.site", "is not a defined site" + did_you_mean(site, sites), site)
@@ -229,6 +273,13 @@ def _check_roster_rows(
             for day in days:
                 if isinstance(day, str) and day in WEEKDAYS and day not in allowed_days:
                     report(f"{label}.days", f"shift '{shift_name}' may not start on {day}", day)
+    report_repeats(
+        warn,
+        repeats,
+        "has the site, shift, start and days of {other}; the agents of both rows are added",
+        "roster rows repeat the site, shift, start and days of an earlier row",
+        where="roster",
+    )
 
 
 def _horizon_dates(raw: dict[str, Any]) -> tuple[dt.date, dt.date] | None:
@@ -237,6 +288,8 @@ def _horizon_dates(raw: dict[str, Any]) -> tuple[dt.date, dt.date] | None:
         return None
     start, days = info.get("start"), info.get("days")
     if not isinstance(start, dt.date) or isinstance(start, dt.datetime):
+        return None
+    if not FIRST_START <= start <= LAST_START:
         return None
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 62:
         return None
@@ -262,6 +315,30 @@ def _check_shift_lengths(raw: dict[str, Any], report: Report) -> None:
             )
 
 
+def _check_breaks(raw: dict[str, Any], report: Report) -> None:
+    """Every break ends within its shift; each one that does not is named, shown as typed."""
+    for label, shift in _rows(raw, "shifts"):
+        breaks = shift.get("breaks")
+        try:
+            length = parse_duration(shift.get("length"))
+        except ValueError:
+            continue
+        for index, brk in enumerate(breaks if isinstance(breaks, list) else []):
+            if not isinstance(brk, dict):
+                continue
+            try:
+                end = parse_duration(brk.get("after")) + parse_duration(brk.get("length"))
+            except ValueError:
+                continue
+            if end > length:
+                report(
+                    f"{label}.breaks[{index}]",
+                    f"ends after the shift: after + length is more than the shift's length "
+                    f"{show_value(shift.get('length'))}",
+                    brk,
+                )
+
+
 def check_raw(raw: dict[str, Any], report: Report, warn: Report | None = None) -> None:
     """Run every cross-table check on the parsed TOML document ``raw``; ``warn`` receives the
     problems that do not stop the file from loading (default: ``report``)."""
@@ -269,12 +346,20 @@ def check_raw(raw: dict[str, Any], report: Report, warn: Report | None = None) -
     _check_shares(raw, report)
     _check_references(raw, report)
     _check_shift_lengths(raw, report)
+    _check_breaks(raw, report)
     _check_coverage(raw, warn or report)
     roster = raw.get("roster")
     if isinstance(roster, list):
-        _check_roster_rows(raw, roster, report)
+        _check_roster_rows(raw, roster, report, warn or report)
 
 
-def check_roster_rows(raw: dict[str, Any], rows: list[Any], report: Report) -> None:
-    """Check roster rows read from a CSV file (labelled by CSV line) against ``raw``."""
-    _check_roster_rows(raw, rows, report, label_of=lambda index: f"line {index + 2}")
+def check_roster_rows(
+    raw: dict[str, Any],
+    rows: list[Any],
+    report: Report,
+    warn: Report,
+    label_of: Callable[[int], str] = lambda index: f"line {index + 2}",
+) -> None:
+    """Check roster rows read from a CSV file (labelled by ``label_of(row index)``, by default
+    the CSV line of a file without blank lines) against ``raw``."""
+    _check_roster_rows(raw, rows, report, warn, label_of)

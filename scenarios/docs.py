@@ -153,20 +153,27 @@ def _constraints(metadata: list[Any]) -> dict[str, Any]:
             continue
         for name in ("ge", "gt", "le", "lt"):
             value = getattr(item, name, None)
-            if isinstance(value, int | float) and not isinstance(value, bool):
+            if isinstance(value, int | float | dt.date) and not isinstance(value, bool):
                 bounds[name] = value
     return bounds
 
 
-def _number(value: float, duration: bool) -> str:
+def _number(value: float | dt.date, duration: bool) -> str:
+    """A bound as a planner writes it: ``24h``, ``1000000`` (not ``1e+06``), ``1900-01-01``."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
     if duration:
         return format_duration(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _bounds(bounds: dict[str, Any], duration: bool = False) -> str:
     """`` 1..62``, `` >= 0``, `` > 0`` (empty if unbounded or the bound is a technical limit)."""
-    bounds = {k: v for k, v in bounds.items() if abs(v) < 2**53}  # 2**63 - 1: no real limit
+    bounds = {  # 2**63 - 1: no real limit
+        k: v for k, v in bounds.items() if isinstance(v, dt.date) or abs(v) < 2**53
+    }
     if "ge" in bounds and "le" in bounds:
         return f" {_number(bounds['ge'], duration)}..{_number(bounds['le'], duration)}"
     signs = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
@@ -220,7 +227,7 @@ def _noun(annotation: Any, metadata: list[Any]) -> tuple[str, str]:
     if annotation is str:
         return "string", ""
     if annotation is dt.date:
-        return "date", ""
+        return "date", _bounds(bounds)
     return getattr(annotation, "__name__", str(annotation)), ""
 
 

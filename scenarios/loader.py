@@ -1,121 +1,84 @@
 """Read a scenario file: raw TOML -> defaults -> validated, frozen ``Scenario``.
 
-The only module that reads input files (the scenario, its forecast CSVs and roster CSV). Every
-problem is collected and raised together as one ``ScenarioError``; nothing here lets another
-exception escape for any input bytes.
+The only module that reads input files: the scenario here, its forecast CSVs and roster CSV in
+``scenarios.csvinputs``, all through the one reader ``scenarios.files.read_text`` (regular files
+only, at most ``MAX_FILE_BYTES``). Every problem is collected and raised together as one
+``ScenarioError``; nothing here lets another exception escape for any input bytes.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import hashlib
-import io
 import re
 import tomllib
 import types
 import typing
-from contextvars import ContextVar
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
 
-from scenarios.checks import check_raw, check_roster_rows, did_you_mean, item_label
-from scenarios.problems import _MISSING, Problem, ScenarioError
+from scenarios.checks import check_raw, did_you_mean, item_label
+from scenarios.csvinputs import ROSTER_COLUMNS, Grid, read_forecast, read_roster
+from scenarios.files import MAX_FILE_BYTES, Sources, decode_text, read_text
+from scenarios.problems import _MISSING, Collector, Problem, ScenarioError
 from scenarios.schema import Forecast, RosterRow, Scenario
 
-MAX_FILE_BYTES = 20_000_000
-"""Largest input file read [bytes]."""
+__all__ = [
+    "MAX_FILE_BYTES",
+    "MAX_NESTING",
+    "ROSTER_COLUMNS",
+    "Sources",
+    "check_file",
+    "load",
+    "parse",
+    "read_raw",
+]
 
-ROSTER_COLUMNS = ("site", "shift", "start", "days", "agents")
+MAX_NESTING = 32
+"""Deepest nesting of arrays and inline tables read from TOML (a scenario needs 3; ``tomllib``
+recurses once per level and would exhaust the stack near 300)."""
 
-
-@dataclass
-class Sources:
-    """The bytes of every file one ``check_file`` read, exactly as read (filled by it)."""
-
-    scenario: bytes = b""
-    """The scenario file."""
-    inputs: dict[str, bytes] = field(default_factory=dict)
-    """Each CSV it references: its path as written (relative to the scenario's folder, or
-    absolute) -> its bytes."""
-    base: Path = Path(".")
-
-    @property
-    def sha256(self) -> str:
-        """Hex SHA-256 of the scenario bytes."""
-        return hashlib.sha256(self.scenario).hexdigest()
-
-    def record(self, path: Path, data: bytes) -> None:
-        if not self.scenario:
-            self.scenario = data
-            return
-        try:
-            key = path.relative_to(self.base).as_posix()
-        except ValueError:
-            key = str(path)
-        self.inputs[key] = data
+_TOML_TOKENS = re.compile(
+    r'"""(?:[^"\\]++|\\.|"(?!""))*+"{0,2}"""'
+    r"|'''.*?''''{0,2}"
+    r'|"(?:[^"\\\n]++|\\.)*+"'
+    r"|'[^'\n]*+'"
+    r"|#[^\n]*+"
+    r"|[\[\]{}]",
+    re.DOTALL,
+)
+"""Strings and comments (skipped whole, brackets inside them do not count) and brackets."""
 
 
-_RECORDING: ContextVar[Sources | None] = ContextVar("recording", default=None)
+def _too_deep(text: str) -> int | None:
+    """The line where arrays and inline tables nest deeper than ``MAX_NESTING``, if any."""
+    depth = 0
+    for match in _TOML_TOKENS.finditer(text):
+        token = match.group()
+        if token in ("[", "{"):
+            depth += 1
+            if depth > MAX_NESTING:
+                return text.count("\n", 0, match.start()) + 1
+        elif token in ("]", "}"):
+            depth = max(0, depth - 1)
+    return None
 
 
-class _Collector:
-    """Collects problems of one file."""
-
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.problems: list[Problem] = []
-
-    def __call__(self, path: str, message: str, value: Any = _MISSING) -> None:
-        self.problems.append(Problem(self.file, path, message, value))
-
-    def warn(self, path: str, message: str, value: Any = _MISSING) -> None:
-        """Record a problem that does not stop the file from loading."""
-        self.problems.append(Problem(self.file, path, message, value, warning=True))
-
-
-def read_text(path: Path, report: _Collector, what: str = "file") -> str | None:
-    """Read a UTF-8 text file, reporting a missing, unreadable, empty or non-UTF-8 one."""
-    try:
-        if path.is_dir():
-            report("(file)", f"is a directory, not a {what}")
-            return None
-        data = path.read_bytes()
-    except FileNotFoundError:
-        report("(file)", f"{what} not found")
+def _parse_toml(text: str, report: Collector) -> dict[str, Any] | None:
+    deep = _too_deep(text)
+    if deep is not None:
+        report(
+            f"line {deep}",
+            f"invalid TOML: arrays and inline tables nested more than {MAX_NESTING} levels deep",
+        )
         return None
-    except OSError as exc:
-        report("(file)", f"cannot read the {what}: {exc.strerror or exc}")
-        return None
-    except ValueError:  # e.g. a NUL character in a path written in the scenario
-        report("(file)", f"is not a usable path for a {what}")
-        return None
-    if len(data) > MAX_FILE_BYTES:
-        report("(file)", f"is larger than {MAX_FILE_BYTES} bytes", len(data))
-        return None
-    recording = _RECORDING.get()
-    if recording is not None:
-        recording.record(path, data)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        report(f"line {line}", "is not valid UTF-8 text", data[exc.start : exc.start + 4].hex())
-        return None
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    if not text.strip():
-        report("(file)", f"the {what} is empty")
-        return None
-    return text
-
-
-def _parse_toml(text: str, report: _Collector) -> dict[str, Any] | None:
     try:
         return tomllib.loads(text)
+    except RecursionError:  # not reached: _too_deep refuses such files first
+        report("(toml)", f"invalid TOML: nested more than {MAX_NESTING} levels deep")
+        return None
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         line = getattr(exc, "lineno", None)
@@ -167,7 +130,7 @@ def _model_keys(annotation: Any) -> list[str]:
     return []
 
 
-def _problem_from_error(error: Any, raw: dict[str, Any], report: _Collector) -> None:
+def _problem_from_error(error: Any, raw: dict[str, Any], report: Collector) -> None:
     node: Any = raw
     annotation: Any = Scenario
     parts: list[str] = []
@@ -206,149 +169,6 @@ def _problem_from_error(error: Any, raw: dict[str, Any], report: _Collector) -> 
 
 
 # --------------------------------------------------------------------------------------------
-# CSV inputs
-
-
-def _parse_timestamp(text: str) -> dt.datetime:
-    stamp = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    if stamp.tzinfo is None:
-        raise ValueError("needs a UTC offset, e.g. 2026-03-23T08:00:00+01:00")
-    return stamp
-
-
-def _read_forecast(
-    base: Path, channel: dict[str, Any], label: str, regions: list[str], problems: list[Problem]
-) -> Forecast | None:
-    """Read one channel's forecast CSV; report problems against the CSV's own lines."""
-    relative = channel["forecast"]
-    path = base / relative
-    report = _Collector(str(path))
-    text = read_text(path, report, what="forecast file")
-    rows: list[dict[str, str | None]] = []
-    if text is not None:
-        reader = csv.DictReader(io.StringIO(text, newline=None))
-        try:
-            header = [h.strip() for h in reader.fieldnames or []]
-            records = list(reader)
-        except csv.Error as exc:
-            report(f"line {reader.line_num}", f"is not valid CSV: {exc}")
-            header, records = ["interval_start", "volume"], []
-        missing = [c for c in ("interval_start", "volume") if c not in header]
-        unknown = [c for c in header if c not in ("interval_start", "volume", "region", "aht")]
-        if missing:
-            report("header", f"missing column(s) {', '.join(missing)}", ",".join(header))
-        for column in unknown:
-            report("header", "unknown column" + did_you_mean(column, ["region", "aht"]), column)
-        if not missing and not unknown:
-            for index, record in enumerate(records):
-                surplus = record.pop(None, None)
-                if surplus:
-                    report(f"line {index + 2}", "has more fields than the header", surplus)
-            rows = [{(k or "").strip(): v for k, v in row.items()} for row in records]
-    starts: list[float] = []
-    volumes: list[float] = []
-    row_regions: list[str | None] = []
-    ahts: list[float | None] = []
-    for index, row in enumerate(rows):
-        where = f"line {index + 2}"
-        try:
-            starts.append(_parse_timestamp(row.get("interval_start") or "").timestamp())
-        except ValueError as exc:
-            message = str(exc) if "offset" in str(exc) else "is not an ISO 8601 timestamp"
-            report(f"{where}.interval_start", message, row.get("interval_start"))
-        try:
-            volume = float(row.get("volume") or "")
-            if not volume >= 0 or volume == float("inf"):
-                raise ValueError
-            volumes.append(volume)
-        except ValueError:
-            report(f"{where}.volume", "must be a number >= 0", row.get("volume"))
-        region = (row.get("region") or "").strip() or None
-        if region is not None and region not in regions:
-            report(
-                f"{where}.region",
-                "is not a defined region" + did_you_mean(region, regions),
-                region,
-            )
-        row_regions.append(region)
-        aht_text = (row.get("aht") or "").strip()
-        try:
-            aht = float(aht_text) if aht_text else None
-            if aht is not None and not 0 < aht < 1e6:
-                raise ValueError
-            ahts.append(aht)
-        except ValueError:
-            report(f"{where}.aht", "must be a handle time in seconds > 0", aht_text)
-    if text is not None and not rows and not report.problems:
-        report("(file)", "has no rows")
-    problems.extend(report.problems)
-    if report.problems:
-        return None
-    return Forecast(
-        path=relative,
-        start_utc_s=tuple(starts),
-        volume=tuple(volumes),
-        region=tuple(row_regions),
-        aht_s=tuple(ahts),
-    )
-
-
-def _split_days(text: str) -> Any:
-    text = text.strip()
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        return dt.date.fromisoformat(text)
-    return [d for d in re.split(r"[^a-zA-Z]+", text.lower()) if d]
-
-
-def _read_roster_csv(
-    base: Path, relative: str, raw: dict[str, Any], problems: list[Problem]
-) -> tuple[RosterRow, ...] | None:
-    path = base / relative
-    report = _Collector(str(path))
-    text = read_text(path, report, what="roster file")
-    if text is None:
-        problems.extend(report.problems)
-        return None
-    reader = csv.DictReader(io.StringIO(text, newline=None))
-    try:
-        header = [h.strip() for h in reader.fieldnames or []]
-        records = list(reader)
-    except csv.Error as exc:
-        report(f"line {reader.line_num}", f"is not valid CSV: {exc}")
-        problems.extend(report.problems)
-        return None
-    missing = [c for c in ROSTER_COLUMNS if c not in header]
-    if missing:
-        report("header", f"missing column(s) {', '.join(missing)}", ",".join(header))
-        problems.extend(report.problems)
-        return None
-    raw_rows: list[dict[str, Any]] = []
-    for index, row in enumerate(records):
-        surplus = row.pop(None, None)
-        if surplus:
-            report(f"line {index + 2}", "has more fields than the header", surplus)
-        clean = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
-        entry: dict[str, Any] = {k: clean.get(k, "") for k in ROSTER_COLUMNS}
-        entry["days"] = _split_days(entry["days"])
-        if re.fullmatch(r"\s*-?\d+\s*", entry["agents"]):
-            entry["agents"] = int(entry["agents"])
-        raw_rows.append(entry)
-    parsed: list[RosterRow] = []
-    for index, entry in enumerate(raw_rows):
-        try:
-            parsed.append(RosterRow.model_validate(entry))
-        except ValidationError as exc:
-            for error in exc.errors():
-                field = ".".join(str(k) for k in error["loc"])
-                message = str(error["msg"]).removeprefix("Value error, ")
-                message = message.replace("Input should be", "should be")
-                report(f"line {index + 2}.{field}", message, error.get("input", _MISSING))
-    check_roster_rows(raw, raw_rows, report)
-    problems.extend(report.problems)
-    return None if report.problems else tuple(parsed)
-
-
-# --------------------------------------------------------------------------------------------
 # Public API
 
 
@@ -358,31 +178,37 @@ def check_file(
     """Load ``path``: ``(scenario, warnings)``, or ``(None, problems)``; never raises. With
     ``sources``, the bytes of every file read are kept there (each file is read once)."""
     path = Path(path)
-    if sources is not None:
-        sources.base = path.parent
-        token = _RECORDING.set(sources)
-        try:
-            return check_file(path)
-        finally:
-            _RECORDING.reset(token)
-    report = _Collector(str(path))
-    text = read_text(path, report, what="scenario file")
+    report = Collector(str(path))
+    text = read_text(path, report, "scenario file", sources)
     if text is None:
         return None, report.problems
     raw = _parse_toml(text, report)
     if raw is None:
         return None, report.problems
-    return parse(raw, base=path.parent, file=str(path))
+    return parse(raw, base=path.parent, file=str(path), sources=sources)
+
+
+def _grid(scenario: Scenario) -> Grid:
+    """Where the scenario's intervals start: local midnight of ``start`` [s since 1970 UTC]
+    and the interval [s]."""
+    info = scenario.scenario
+    day = info.start
+    midnight = dt.datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(info.timezone))
+    return midnight.timestamp(), info.interval_s
 
 
 def parse(
-    raw: dict[str, Any], base: Path = Path("."), file: str = "<scenario>"
+    raw: dict[str, Any],
+    base: Path = Path("."),
+    file: str = "<scenario>",
+    sources: Sources | None = None,
 ) -> tuple[Scenario | None, list[Problem]]:
-    """Validate a parsed TOML document; CSV paths are resolved against ``base``.
+    """Validate a parsed TOML document; CSV paths are resolved against ``base`` (and their
+    bytes kept in ``sources`` when given).
 
     Returns ``(scenario, warnings)`` when it loads, ``(None, problems)`` when it does not.
     """
-    report = _Collector(file)
+    report = Collector(file)
     problems = report.problems
     document = dict(raw)
     roster = document.get("roster")
@@ -405,16 +231,16 @@ def parse(
             _problem_from_error(error, document, report)
     extra: list[Problem] = []
     if isinstance(roster, str):
-        roster_rows = _read_roster_csv(base, roster, document, extra)
+        roster_rows = read_roster(base, roster, document, extra, sources)
     region_rows = document.get("regions")
     region_rows = region_rows if isinstance(region_rows, list) else []
-    regions = [r.get("name") for r in region_rows if isinstance(r, dict)]
+    regions = [str(r.get("name")) for r in region_rows if isinstance(r, dict)]
+    grid = None if scenario is None else _grid(scenario)
     forecasts: dict[str, Forecast] = {}
     channels = document.get("channels")
-    for index, channel in enumerate(channels if isinstance(channels, list) else []):
+    for channel in channels if isinstance(channels, list) else []:
         if isinstance(channel, dict) and isinstance(channel.get("forecast"), str):
-            label = item_label("channels", index, channel)
-            found = _read_forecast(base, channel, label, [str(r) for r in regions], extra)
+            found = read_forecast(base, channel["forecast"], regions, grid, extra, sources)
             if found is not None and isinstance(channel.get("name"), str):
                 forecasts[channel["name"]] = found
     problems.extend(extra)
@@ -426,10 +252,14 @@ def parse(
     return scenario.model_copy(update=update), problems
 
 
-def read_raw(path: str | Path) -> dict[str, Any]:
-    """The parsed TOML document of a scenario file (to write a changed copy of it)."""
-    report = _Collector(str(path))
-    text = read_text(Path(path), report, what="scenario file")
+def read_raw(path: str | Path, data: bytes | None = None) -> dict[str, Any]:
+    """The parsed TOML document of a scenario file (to write a changed copy of it); from
+    ``data`` when given (the bytes already read, ``Sources.scenario``), else read."""
+    report = Collector(str(path))
+    if data is not None:
+        text = decode_text(data, report, "scenario file")
+    else:
+        text = read_text(Path(path), report, "scenario file")
     raw = None if text is None else _parse_toml(text, report)
     if raw is None:
         raise ScenarioError(report.problems)

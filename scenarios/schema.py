@@ -37,6 +37,7 @@ from scenarios.schema_demand import (
     Volume,
 )
 from scenarios.schema_fields import (
+    DAY_S,
     Duration,
     Model,
     Name,
@@ -109,7 +110,9 @@ class OptimizerConfig(Model):
     """The `[optimizer]` table."""
 
     solver: Literal["highs", "cbc"] = Field("highs", description="MILP solver.")
-    time_limit: PositiveDuration = Field(120.0, description="Solver time limit, e.g. '120s'.")
+    time_limit: PositiveDuration = Field(
+        120.0, le=DAY_S, description="Solver time limit, e.g. '120s'."
+    )
     mip_gap: float = Field(0.01, ge=0.0, le=1.0, description="Relative MIP gap to stop at.")
     verify: Verify = Field(Verify(), description="{ replications, confidence }.")
     max_iterations: int = Field(8, ge=1, le=100, description="Simulate-and-correct rounds.")

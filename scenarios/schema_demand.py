@@ -7,7 +7,22 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from scenarios.schema_fields import Duration, Model, Name, PositiveDuration, Share, TimeZone
+from scenarios.schema_fields import (
+    DAY_S,
+    MAX_MONEY,
+    MAX_WEIGHT,
+    MONTH_S,
+    WEEK_S,
+    Duration,
+    Model,
+    Name,
+    PositiveDuration,
+    Share,
+    TimeZone,
+)
+
+Weight = Annotated[float, Field(ge=0.0, le=MAX_WEIGHT)]
+"""A relative weight, 0..1e6."""
 
 ChannelKind = Literal["voice", "chat", "email", "social"]
 Distribution = Literal["lognormal", "gamma", "exponential", "fixed"]
@@ -75,7 +90,7 @@ class Volume(Model):
 class HandleTime(Model):
     """Agent handle time of one contact."""
 
-    mean: PositiveDuration = Field(description="Mean handle time, e.g. '6m'.")
+    mean: PositiveDuration = Field(le=DAY_S, description="Mean handle time, e.g. '6m'.")
     cv: float = Field(1.0, ge=0.0, le=5.0, description="Coefficient of variation.")
     distribution: Distribution = Field(
         "lognormal", description="lognormal, gamma, exponential (cv 1) or fixed (cv 0)."
@@ -85,7 +100,7 @@ class HandleTime(Model):
 class Patience(Model):
     """How long a real-time customer waits before abandoning."""
 
-    mean: PositiveDuration = Field(description="Mean patience, e.g. '3m'.")
+    mean: PositiveDuration = Field(le=DAY_S, description="Mean patience, e.g. '3m'.")
     cv: float = Field(1.0, ge=0.0, le=5.0, description="Coefficient of variation.")
     distribution: Distribution = Field(
         "exponential", description="lognormal, gamma, exponential or fixed."
@@ -95,7 +110,9 @@ class Patience(Model):
 class Target(Model):
     """The response-time target of a channel."""
 
-    within: PositiveDuration = Field(description="Answer (or first response) within this time.")
+    within: PositiveDuration = Field(
+        le=MONTH_S, description="Answer (or first response) within this time."
+    )
     share: Share = Field(description="Share of contacts that must meet it, e.g. 0.80.")
     counts: CountsRule = Field(
         "offered",
@@ -105,16 +122,21 @@ class Target(Model):
         ),
     )
     short_abandon: Duration = Field(
-        5.0, ge=0.0, description="Abandons shorter than this are not counted by offered_excl_short."
+        5.0,
+        ge=0.0,
+        le=3600.0,
+        description="Abandons shorter than this are not counted by offered_excl_short.",
     )
 
 
 class Callback(Model):
     """Voice only: virtual hold. A waiting caller is offered a call back and keeps their place."""
 
-    offer_after: Duration = Field(ge=0.0, description="Offer made after this wait.")
+    offer_after: Duration = Field(ge=0.0, le=DAY_S, description="Offer made after this wait.")
     accept_share: Share = Field(description="Share of callers still waiting who accept.")
-    within: PositiveDuration = Field(description="Target: call back within this time of accepting.")
+    within: PositiveDuration = Field(
+        le=WEEK_S, description="Target: call back within this time of accepting."
+    )
 
 
 class Bot(Model):
@@ -124,15 +146,17 @@ class Bot(Model):
     options: tuple[Share, ...] = Field(
         (), description="Containment levels the optimizer may choose from."
     )
-    time: Duration = Field(ge=0.0, description="Time every contact spends with the bot.")
-    cost_per_session: float = Field(0.0, ge=0.0, description="Cost of one bot session.")
+    time: Duration = Field(ge=0.0, le=DAY_S, description="Time every contact spends with the bot.")
+    cost_per_session: float = Field(
+        0.0, ge=0.0, le=MAX_MONEY, description="Cost of one bot session."
+    )
     escalated_handle_time_factor: float = Field(
         1.0, gt=0.0, le=10.0, description="Handle-time multiplier for escalated contacts."
     )
     recontact_share: Share = Field(
         0.0, description="Share of contained contacts that come back without the bot."
     )
-    recontact_after: Duration = Field(0.0, ge=0.0, description="When they come back.")
+    recontact_after: Duration = Field(0.0, ge=0.0, le=MONTH_S, description="When they come back.")
 
 
 class Channel(Model):
@@ -147,15 +171,15 @@ class Channel(Model):
         None,
         description=(
             "Alternative to volume: CSV path (relative to the scenario file) with "
-            "interval_start (ISO 8601 with offset), volume, optional region and aht [s]."
+            "interval_start (ISO 8601 with offset, years 1900..2200), volume (0..1000000 "
+            "contacts in the interval), optional region and aht [s] (> 0, at most 86400). "
+            "Regular files of at most 20 MB."
         ),
     )
-    weekday_weights: tuple[Annotated[float, Field(ge=0.0)], ...] = Field(
+    weekday_weights: tuple[Weight, ...] = Field(
         (1.0,) * 7, description="7 relative weights, Mon..Sun."
     )
-    hourly_profile: Annotated[
-        tuple[Annotated[float, Field(ge=0.0)], ...], BeforeValidator(_hourly_profile)
-    ] = Field(
+    hourly_profile: Annotated[tuple[Weight, ...], BeforeValidator(_hourly_profile)] = Field(
         HOURLY_PROFILES["flat"],
         description="24 weights by local hour, or flat, business, extended, evening.",
     )
@@ -171,7 +195,7 @@ class Channel(Model):
     )
     target: Target = Field(description="{ within, share, counts, short_abandon }.")
     concurrency: int = Field(1, ge=1, le=10, description="Chat only: contacts held at once.")
-    concurrency_slowdown: tuple[Annotated[float, Field(gt=0.0)], ...] | None = Field(
+    concurrency_slowdown: tuple[Annotated[float, Field(gt=0.0, le=10.0)], ...] | None = Field(
         None, description="Chat only: handle-time factor by number held, e.g. [1.0, 1.25]."
     )
     callback: Callback | None = Field(None, description="Voice only: virtual hold.")

@@ -11,6 +11,11 @@ from pydantic import AfterValidator, Field
 from scenarios.schema_fields import Duration, Model, TimeZone, _slug
 from scenarios.units import parse_duration
 
+FIRST_START = dt.date(1900, 1, 1)
+LAST_START = dt.date(2200, 12, 31)
+"""The range of ``scenario.start``: a horizon, its warm-up and the day either side stay within
+what the time-zone conversions and pandas' time stamps (years 1677..2262) represent."""
+
 
 class ScenarioInfo(Model):
     """The `[scenario]` table: what is planned, and on which clock."""
@@ -19,7 +24,11 @@ class ScenarioInfo(Model):
         description="Short name, lowercase letters, digits and '-'; names the results folder."
     )
     description: str = Field("", description="Free text.")
-    start: dt.date = Field(description="First planned day (TOML local date, e.g. 2026-03-23).")
+    start: dt.date = Field(
+        ge=FIRST_START,
+        le=LAST_START,
+        description="First planned day (TOML local date, e.g. 2026-03-23).",
+    )
     days: int = Field(ge=1, le=62, description="Horizon length in days (1..62).")
     interval: Literal["15m", "30m", "60m"] = Field(
         "30m", description="Staffing and reporting granularity: 15m, 30m or 60m."

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any
 
 from pydantic import Field, PlainValidator, model_validator
 
 from scenarios.schema_fields import (
+    DAY_S,
+    MAX_AGENTS,
+    MAX_MONEY,
+    WEEK_S,
     Duration,
     Model,
     Name,
@@ -29,12 +34,14 @@ def _roster_days(value: Any) -> tuple[str, ...] | dt.date:
         try:
             return dt.date.fromisoformat(value)
         except ValueError:
+            if re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", value):
+                raise ValueError("is not a date of the calendar (YYYY-MM-DD)") from None
             value = [value]
     if not isinstance(value, list | tuple) or not value:
         raise ValueError('must be a list of weekdays such as ["mon", "tue"] or one date')
-    bad = [day for day in value if day not in WEEKDAYS]
+    bad = [index for index, day in enumerate(value, start=1) if day not in WEEKDAYS]
     if bad:
-        raise ValueError(f"{bad[0]!r} is not a weekday (mon, tue, wed, thu, fri, sat, sun)")
+        raise ValueError(f"item {bad[0]} is not a weekday (mon, tue, wed, thu, fri, sat, sun)")
     if len(set(value)) != len(value):
         raise ValueError("lists a weekday twice")
     return tuple(value)
@@ -61,7 +68,7 @@ class Site(Model):
     languages: tuple[Name, ...] = Field(
         ("any",), min_length=1, description="Languages served; 'any' serves every region."
     )
-    hourly_cost: float = Field(ge=0.0, description="Cost of one paid agent hour.")
+    hourly_cost: float = Field(ge=0.0, le=MAX_MONEY, description="Cost of one paid agent hour.")
     night: Night | None = Field(None, description="{ from, to, premium } night premium.")
     weekend_premium: float = Field(
         0.0, ge=0.0, le=5.0, description="Extra share for paid time on local Sat and Sun."
@@ -73,7 +80,7 @@ class Site(Model):
         0.0, ge=0.0, lt=1.0, description="Share of each shift offline, one block, random time."
     )
     max_agents: int | None = Field(
-        None, ge=0, description="Most agents on duty at once (optimizer bound)."
+        None, ge=0, le=MAX_AGENTS, description="Most agents on duty at once (optimizer bound)."
     )
 
     def serves(self, language: str) -> bool:
@@ -86,7 +93,9 @@ class Starts(Model):
 
     from_: TimeOfDay = Field(alias="from", description="Earliest start 'HH:MM'.")
     to: TimeOfDay = Field(description="Latest start 'HH:MM'; earlier than from = wraps midnight.")
-    every: PositiveDuration = Field(description="Step between allowed starts, e.g. '30m'.")
+    every: PositiveDuration = Field(
+        le=DAY_S, description="Step between allowed starts, e.g. '30m'."
+    )
 
     def minutes(self) -> tuple[int, ...]:
         """Allowed start times [min after local midnight], in order from ``from``."""
@@ -98,8 +107,12 @@ class Starts(Model):
 class Break(Model):
     """A break within a shift."""
 
-    after: Duration = Field(ge=0.0, description="Planned start, measured from shift start.")
-    length: PositiveDuration = Field(description="Break length.")
+    after: Duration = Field(
+        ge=0.0, le=WEEK_S, description="Planned start, measured from shift start."
+    )
+    length: PositiveDuration = Field(
+        le=WEEK_S, description="Break length; the break ends within the shift."
+    )
 
 
 class Shift(Model):
@@ -108,8 +121,10 @@ class Shift(Model):
     name: Name = Field(description="Template name.")
     sites: tuple[Name, ...] | None = Field(None, description="Sites that may use it (all).")
     starts: Starts = Field(description="{ from, to, every } allowed local start times.")
-    length: PositiveDuration = Field(le=7 * 86400.0, description="Time on site, e.g. '8h30m'.")
-    paid: Duration | None = Field(None, ge=0.0, description="Paid time (default: length).")
+    length: PositiveDuration = Field(le=WEEK_S, description="Time on site, e.g. '8h30m'.")
+    paid: Duration | None = Field(
+        None, ge=0.0, le=WEEK_S, description="Paid time (default: length)."
+    )
     breaks: tuple[Break, ...] = Field((), description="[{ after, length }, ...].")
     days: tuple[Weekday, ...] = Field(
         ("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
@@ -123,13 +138,10 @@ class Shift(Model):
 
     @model_validator(mode="after")
     def _inside_shift(self) -> Shift:
+        # breaks that end after the shift are reported one by one, as typed, by
+        # scenarios.checks (on the raw file, where the durations are still as written)
         if self.paid is not None and self.paid > self.length:
             raise ValueError("paid time is longer than the shift length")
-        for brk in self.breaks:
-            if brk.after + brk.length > self.length:
-                raise ValueError(
-                    f"a break after {brk.after:g}s of {brk.length:g}s ends after the shift"
-                )
         return self
 
 
@@ -146,4 +158,4 @@ class RosterRow(Model):
     days: Annotated[tuple[str, ...] | dt.date, PlainValidator(_roster_days)] = Field(
         description="Weekdays it starts on, or one date for a one-off row."
     )
-    agents: int = Field(ge=0, le=100_000, description="Agents on each of these shifts.")
+    agents: int = Field(ge=0, le=MAX_AGENTS, description="Agents on each of these shifts.")

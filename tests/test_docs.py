@@ -128,10 +128,10 @@ def test_aliases_are_the_toml_keys() -> None:
     [
         ("`[run]`", "warmup", "duration 0s..168h", '`"24h"`'),
         ("`[optimizer]`", "time_limit", "duration > 0s", '`"2m"`'),
-        ("`[channels.target]`", "short_abandon", "duration >= 0s", '`"5s"`'),
-        ("`[channels.bot]`", "recontact_after", "duration >= 0s", '`"0s"`'),
+        ("`[channels.target]`", "short_abandon", "duration 0s..1h", '`"5s"`'),
+        ("`[channels.bot]`", "recontact_after", "duration 0s..744h", '`"0s"`'),
         ("`[channels.handle_time]`", "mean", "duration > 0s", "required"),
-        ("`[[shifts]]`", "paid", "duration >= 0s", "none"),
+        ("`[[shifts]]`", "paid", "duration 0s..168h", "none"),
         ("`[sites.night]`", "from", 'time of day "HH:MM"', "required"),
         ("`[[channels]]`", "hourly_profile", "24 numbers", '`"flat"`'),
         ("`[scenario]`", "interval", '"15m" \\| "30m" \\| "60m"', '`"30m"`'),

@@ -555,14 +555,17 @@ def test_forecast_missing_column(tmp_path: Path) -> None:
     csv_path, lines = forecast_problems(
         tmp_path, "interval_start,region\n2026-06-01T08:00:00+03:00,home\n"
     )
-    assert lines == [f'{csv_path}: header: missing column(s) volume (got "interval_start,region")']
+    assert lines == [f"{csv_path}: header: missing column(s) volume"]
 
 
 def test_forecast_unknown_column(tmp_path: Path) -> None:
     csv_path, lines = forecast_problems(
         tmp_path, "interval_start,volume,regoin\n2026-06-01T08:00:00+03:00,4,home\n"
     )
-    assert lines == [f"{csv_path}: header: unknown column; did you mean 'region'? (got \"regoin\")"]
+    assert lines == [
+        f"{csv_path}: header: column 3 is not one of interval_start, volume, region, aht; "
+        "did you mean 'region'?"
+    ]
 
 
 def test_forecast_bad_rows_are_all_reported(tmp_path: Path) -> None:
@@ -574,11 +577,12 @@ def test_forecast_bad_rows_are_all_reported(tmp_path: Path) -> None:
         "2026-06-01T09:00:00+03:00,-2,home,\n"  # negative volume
         "yesterday,1,home,0\n",  # not a timestamp; aht not > 0
     )
-    expect(lines, csv_path, "line 2.interval_start", "needs a UTC offset", '"2026-06-01T08:00:00"')
-    expect(lines, csv_path, "line 3.region", "is not a defined region", '"mars"')
-    expect(lines, csv_path, "line 4.volume", "must be a number >= 0", '"-2"')
-    expect(lines, csv_path, "line 5.interval_start", "is not an ISO 8601 timestamp", '"yesterday"')
-    expect(lines, csv_path, "line 5.aht", "must be a handle time in seconds > 0", '"0"')
+    # a CSV's content is never repeated in a message (issue 9.9): no "(got ...)"
+    expect(lines, csv_path, "line 2.interval_start", "needs a UTC offset", None)
+    expect(lines, csv_path, "line 3.region", "is not a defined region", None)
+    expect(lines, csv_path, "line 4.volume", "must be a number from 0 to 1000000", None)
+    expect(lines, csv_path, "line 5.interval_start", "is not an ISO 8601 timestamp", None)
+    expect(lines, csv_path, "line 5.aht", "must be a handle time in seconds > 0", None)
     assert len(lines) == 5
 
 
@@ -640,21 +644,20 @@ def test_roster_csv_bad_row(tmp_path: Path) -> None:
         + "tallin,night,25:00,mon funday,-1\n"
         + "tallinn,day,08:30,mon,x\n",
     )
-    expect(
-        lines, csv_path, "line 3.site", "is not a defined site; did you mean 'tallinn'?", '"tallin"'
-    )
-    expect(lines, csv_path, "line 3.shift", "is not a defined shift", '"night"')
-    expect(lines, csv_path, "line 3.start", "between 00:00 and 23:59", '"25:00"')
-    expect(lines, csv_path, "line 3.days", "'funday' is not a weekday", '["mon", "funday"]')
-    expect(lines, csv_path, "line 3.agents", "should be greater than or equal to 0", "-1")
-    expect(lines, csv_path, "line 4.start", "is not an allowed start of shift 'day'", '"08:30"')
-    expect(lines, csv_path, "line 4.agents", "should be a valid integer", '"x"')
+    # a CSV's content is never repeated in a message (issue 9.9): no "(got ...)"
+    expect(lines, csv_path, "line 3.site", "is not a defined site; did you mean 'tallinn'?", None)
+    expect(lines, csv_path, "line 3.shift", "is not a defined shift", None)
+    expect(lines, csv_path, "line 3.start", "between 00:00 and 23:59", None)
+    expect(lines, csv_path, "line 3.days", "item 2 is not a weekday", None)
+    expect(lines, csv_path, "line 3.agents", "should be greater than or equal to 0", None)
+    expect(lines, csv_path, "line 4.start", "is not an allowed start of shift 'day'", None)
+    expect(lines, csv_path, "line 4.agents", "should be a valid integer", None)
     assert len(lines) == 7
 
 
 def test_roster_csv_missing_column(tmp_path: Path) -> None:
     csv_path, lines = roster_problems(tmp_path, "site,shift,start,agents\ntallinn,day,08:00,4\n")
-    assert lines == [f'{csv_path}: header: missing column(s) days (got "site,shift,start,agents")']
+    assert lines == [f"{csv_path}: header: missing column(s) days"]
 
 
 def test_roster_csv_missing_file(tmp_path: Path) -> None:
@@ -665,7 +668,7 @@ def test_roster_csv_missing_file(tmp_path: Path) -> None:
 def test_roster_csv_row_longer_than_the_header(tmp_path: Path) -> None:
     """Regression (found by fuzzing): an extra field crashed the loader with AttributeError."""
     csv_path, lines = roster_problems(tmp_path, ROSTER_HEADER + "tallinn,day,08:00,mon,4,,late\n")
-    assert lines == [f'{csv_path}: line 2: has more fields than the header (got ["", "late"])']
+    assert lines == [f"{csv_path}: line 2: has 7 fields, more than the 5 columns"]
 
 
 def test_roster_csv_with_old_mac_line_endings_loads(tmp_path: Path) -> None:
@@ -724,7 +727,7 @@ def test_problems_of_the_scenario_and_its_csvs_come_together(tmp_path: Path) -> 
     path = write(tmp_path, text)
     lines = problems_of(path)
     expect(lines, path, "scenario.days", "less than or equal to 62", "70")
-    expect(lines, tmp_path / "roster.csv", "line 2.agents", "greater than or equal to 0", "-1")
+    expect(lines, tmp_path / "roster.csv", "line 2.agents", "greater than or equal to 0", None)
     expect(lines, tmp_path / "email.csv", "(file)", "forecast file not found", None)
     assert len(lines) == 3
 
