@@ -64,7 +64,7 @@ def _positive(value: float) -> float:
 Duration = Annotated[float, BeforeValidator(parse_duration)]
 """A duration, written ``"1h30m"``, stored in seconds [s]."""
 PositiveDuration = Annotated[float, BeforeValidator(parse_duration), AfterValidator(_positive)]
-TimeOfDay = Annotated[int, BeforeValidator(parse_time_of_day)]
+TimeOfDay = Annotated[int, Field(ge=0, le=1439), BeforeValidator(parse_time_of_day)]
 """A local time of day, written ``"HH:MM"``, stored in minutes after midnight [min]."""
 TimeZone = Annotated[str, AfterValidator(_zone)]
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
