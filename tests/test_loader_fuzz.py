@@ -2,9 +2,11 @@
 
 The example scenarios are mutated at random, at the byte level (what a broken editor or a bad
 merge does) and at the structure level (a key dropped, renamed, or given a value of the wrong
-type). ``check_file`` and ``parse`` must return either a ``Scenario`` or a non-empty list of
-problems, each printable as one ``FILE: key.path: message`` line; ``workbench validate`` must
-exit 0 or 2 and never print a traceback.
+type); the CSVs a scenario references are mutated, or drawn whole at random (bytes, rows of
+random timestamps, dates and numbers). ``check_file`` and ``parse`` must return either a
+``Scenario`` or a non-empty list of problems, each printable as one ``FILE: key.path: message``
+line (never repeating a CSV's content); ``workbench validate`` must exit 0 or 2 and never print
+a traceback.
 """
 
 from __future__ import annotations
@@ -378,6 +380,7 @@ GOOD_FORECAST = (
     "2026-06-01T08:30:00+03:00,5.5,,\n"
 )
 GOOD_ROSTER = "site,shift,start,days,agents\ntallinn,day,08:00,mon tue wed,4\n"
+ROSTER_COLUMNS_LINE = "site,shift,start,days,agents\n"
 
 
 @st.composite
@@ -438,6 +441,91 @@ def test_csv_fixture_files_are_valid(workdir: Path) -> None:
     assert scenario is not None
     assert scenario.forecasts["email"].volume == (4.0, 5.5)
     assert len(scenario.roster) == 1
+
+
+# Whole CSV files drawn at random: random bytes, or rows of random timestamps and dates (years
+# 1..9999, any offset), numbers (huge, tiny, negative, nan, inf, many digits) and words.
+
+_number_text = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.integers(-(10**30), 10**30).map(str),
+    st.sampled_from(["1e308", "-0", "1e-320", "nan", "inf", "9" * 5000, " 4 ", "4,5", "0x10"]),
+)
+_stamp_text = st.one_of(
+    st.datetimes(timezones=st.timezones()).map(lambda d: d.isoformat()),
+    st.datetimes().map(lambda d: d.isoformat()),
+    st.sampled_from(
+        ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-05:00", "2026-02-30T00:00Z"]
+    ),
+)
+_word = st.one_of(st.text(max_size=8), st.sampled_from(["home", "tallinn", "day", "mon", ""]))
+_days_text = st.one_of(
+    st.dates().map(lambda d: d.isoformat()),
+    st.lists(st.sampled_from(["mon", "tue", "sun", "funday", "2026-06-03"]), max_size=3).map(
+        " ".join
+    ),
+    st.sampled_from(["2026-02-30", "0001-01-01", "9999-12-31", "2026-13-01"]),
+)
+
+
+def _csv_file(header: str, row: st.SearchStrategy[list[str]]) -> st.SearchStrategy[bytes]:
+    rows = st.lists(row, max_size=6).map(
+        lambda rs: (header + "".join(",".join(r) + "\n" for r in rs)).encode()
+    )
+    return st.one_of(rows, st.binary(max_size=80))
+
+
+random_forecasts = _csv_file(
+    "interval_start,volume,region,aht\n",
+    st.tuples(_stamp_text, _number_text, _word, st.one_of(st.just(""), _number_text)).map(list),
+)
+random_rosters = _csv_file(
+    ROSTER_COLUMNS_LINE,
+    st.tuples(_word, _word, st.sampled_from(["08:00", "12:00", "25:00", "8"]), _days_text,
+              _number_text).map(list),
+)  # fmt: skip
+
+
+def _write_csv_case(folder: Path, forecast: bytes, roster: bytes) -> Path:
+    folder.mkdir(exist_ok=True)
+    (folder / "email.csv").write_bytes(forecast)
+    (folder / "roster.csv").write_bytes(roster)
+    path = folder / "shop.toml"
+    path.write_text(SMALL_WITH_CSVS, encoding="utf-8")
+    return path
+
+
+def _assert_csv_content_not_echoed(problems: list[Problem], csvs: set[str]) -> None:
+    for problem in problems:
+        if problem.file in csvs:
+            assert "(got " not in str(problem), str(problem)
+
+
+@settings(FUZZ, max_examples=300)
+@given(forecast=random_forecasts, roster=random_rosters)
+def test_random_csv_files_never_raise(workdir: Path, forecast: bytes, roster: bytes) -> None:
+    """Whatever rows or bytes the CSVs hold: a scenario and warnings, or problems, each one
+    line naming its file, and none repeating a CSV's content."""
+    path = _write_csv_case(workdir / "csv-random", forecast, roster)
+    scenario, problems = check_file(path)
+    csvs = {str(path.parent / "email.csv"), str(path.parent / "roster.csv")}
+    assert_outcome(scenario, problems, str(path), csvs)
+    _assert_csv_content_not_echoed(problems, csvs)
+
+
+@settings(FUZZ, max_examples=25)
+@given(forecast=random_forecasts, roster=random_rosters)
+def test_cli_validate_on_random_csv_files(workdir: Path, forecast: bytes, roster: bytes) -> None:
+    """``workbench validate``: exit 0, or exit 2 with each problem on one line, no traceback."""
+    path = _write_csv_case(workdir / "csv-cli", forecast, roster)
+    from workbench.cli import app
+
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert "Traceback" not in result.output
+    _, problems = check_file(path)
+    assert result.exit_code == (2 if any(not p.warning for p in problems) else 0), result.output
+    assert result.stderr.splitlines() == [str(p) for p in problems]
 
 
 # --------------------------------------------------------------------------------------------
