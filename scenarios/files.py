@@ -14,7 +14,6 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from scenarios.problems import Collector
 
@@ -30,12 +29,11 @@ class Sources:
     even if a file is edited while it runs.
 
     ``scenario``: the scenario file's bytes; ``inputs``: each CSV's bytes by its path as written
-    in the scenario; ``document``: the parsed TOML document (None until it parses).
+    in the scenario (relative to the scenario's folder, or absolute).
     """
 
     scenario: bytes = b""
     inputs: dict[str, bytes] = field(default_factory=dict)
-    document: dict[str, Any] | None = None
 
     @property
     def sha256(self) -> str:
