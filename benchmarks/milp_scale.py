@@ -21,7 +21,7 @@ import math
 import time
 from typing import Any
 
-from optimizer.shifts import milp
+from optimizer.shifts import milp, model
 from optimizer.shifts.problem import AsyncNeed, BotChoice, Column, RealTimeNeed, ShiftProblem
 
 DAYS = 7
@@ -130,19 +130,19 @@ def measure(time_limit_s: float = TIME_LIMIT_S, mip_gap: float = MIP_GAP) -> dic
     began = time.perf_counter()
     problem = build_problem()
     data_s = time.perf_counter() - began
-    model = milp.build_model(problem)
-    n_int = sum(1 for v in model.prob.variables() if v.cat == "Integer")
-    sol = milp.solve_model(model, "highs", time_limit_s=time_limit_s, mip_gap=mip_gap)
+    built = model.build_model(problem)
+    n_int = sum(1 for v in built.prob.variables() if v.cat == "Integer")
+    sol = milp.solve_model(built, "highs", time_limit_s=time_limit_s, mip_gap=mip_gap)
     return {
         "intervals": problem.n_intervals,
         "sites": len(SITES),
         "columns": len(problem.columns),
-        "variables": len(model.prob.variables()),
+        "variables": len(built.prob.variables()),
         "integer_variables": n_int,
-        "constraints": len(model.prob.constraints()),
-        "nonzeros": sum(len(c) for c in model.prob.constraints()),
+        "constraints": len(built.prob.constraints()),
+        "nonzeros": sum(len(c) for c in built.prob.constraints()),
         "data_s": data_s,
-        "build_s": model.build_s,
+        "build_s": built.build_s,
         "solve_s": sol.solve_s,
         "time_limit_s": time_limit_s,
         "mip_gap_target": mip_gap,

@@ -1,4 +1,4 @@
-"""Tests of the shift-covering MILP (optimizer/milp.py).
+"""Tests of the shift-covering MILP (optimizer/shifts/model.py and milp.py).
 
 Known optima from /work/shared/REFERENCES.md section "Shift covering" (Dantzig 1954 set
 covering), random tiny instances checked against exhaustive enumeration (feasibility of a fixed
@@ -19,13 +19,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from optimizer.shifts.milp import (
-    PENALTY,
-    build_model,
-    lp_relaxation,
-    solve,
-    solve_model,
-)
+from optimizer.shifts.milp import lp_relaxation, solve, solve_model
+from optimizer.shifts.model import PENALTY, build_model
 from optimizer.shifts.problem import (
     AsyncNeed,
     BotChoice,

@@ -1,2 +1,2 @@
-"""The shift-covering MILP: its data (``problem``), candidate shift columns (``columns``) and
-the PuLP model and solve (``milp``)."""
+"""The shift-covering MILP: its data (``problem``), candidate shift columns (``columns``), the
+PuLP formulation (``model``) and its solve (``milp``)."""
