@@ -119,7 +119,7 @@ def test_interrupted_write_leaves_no_folder(
     monkeypatch.setattr(pd.DataFrame, "to_csv", interrupted)
     out = tmp_path / "run"
     with pytest.raises(KeyboardInterrupt):
-        write_run(results, out, {}, ROOT / "scenarios" / "small-shop.toml")
+        write_run(results, out, {}, (ROOT / "scenarios" / "small-shop.toml").read_bytes(), {})
     assert list(tmp_path.iterdir()) == []
 
 
