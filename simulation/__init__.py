@@ -25,13 +25,15 @@ def simulate(
     confidence: float = 0.95,
     executor: str = "local",
     address: str | None = None,
+    on_progress: Callable[[int, float], None] | None = None,
 ) -> Results:
     """Simulate ``scenario`` and return its KPI tables.
 
     ``replications`` and ``seed`` default to the scenario's ``[run]`` table; ``on_done`` is
-    called after each replication (progress reporting); ``confidence`` is the level of the
-    Student-t intervals over replications; ``executor`` and ``address`` choose where the
-    replications run (see ``simulation.runner.run_replications``): results are identical.
+    called after each replication and ``on_progress(replication, fraction)`` while one runs
+    (progress reporting); ``confidence`` is the level of the Student-t intervals over
+    replications; ``executor`` and ``address`` choose where the replications run (see
+    ``simulation.runner.run_replications``): results are identical.
     """
     model = build(scenario)
     seed = scenario.run.seed if seed is None else seed
@@ -44,5 +46,6 @@ def simulate(
         on_done=on_done,
         executor=executor,
         address=address,
+        on_progress=on_progress,
     )
     return aggregate(model, [t.result for t in timed], seed, confidence)

@@ -2,7 +2,7 @@
 
 A *task* is one replication of one model: ``(point, replication)``, ``point`` indexing the
 models passed in (one model for ``simulate``, one per grid point for a sweep). Every executor
-runs ``simulation.runner.replicate(models[point], seed, replication)`` and returns the results
+runs ``simulation.replication.replicate(models[point], seed, replication)`` and returns the results
 in task order, whatever order they finish in. Replication ``r`` draws its random numbers from
 streams keyed by ``(seed, r, purpose, key)``, so a result does not depend on the executor, the
 number of workers or the machine: the tables aggregated from them are identical byte for byte.
@@ -31,19 +31,23 @@ replication with its last error.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
+import functools
 import logging
 import multiprocessing
+import os
+import signal
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from simulation.cache import code_fingerprint
 from simulation.model import SimModel
-from simulation.runner import Timed, replicate
+from simulation.replication import Timed, replicate
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -106,12 +110,18 @@ def describe(error: BaseException | str) -> str:
 class _Outcome:
     """Results in task order, the failures, and the caller's ``on_done``."""
 
-    def __init__(self, tasks: Sequence[Task], on_done: Callable[[int, Timed], None] | None) -> None:
+    def __init__(
+        self,
+        tasks: Sequence[Task],
+        on_done: Callable[[int, Timed], None] | None,
+        on_progress: Callable[[int, float], None] | None = None,
+    ) -> None:
         self.tasks = tasks
         self.results: list[Timed | None] = [None] * len(tasks)
         self.failures: dict[int, str] = {}
         self.first_error: BaseException | None = None
         self.on_done = on_done
+        self.on_progress = on_progress
 
     def done(self, index: int, timed: Timed) -> None:
         self.results[index] = timed
@@ -142,18 +152,22 @@ def run_tasks(
     address: str | None = None,
     retries: int = DEFAULT_RETRIES,
     on_done: Callable[[int, Timed], None] | None = None,
+    on_progress: Callable[[int, float], None] | None = None,
 ) -> list[Timed]:
     """Run every ``(point, replication)`` task and return the results in task order.
 
     ``workers``: processes of the local pool, or of the ``LocalCluster`` started when
     ``executor="dask"`` has no ``address`` (a cluster at an address has its own workers).
     ``on_done(index, timed)`` is called in this thread as each task finishes (``index`` into
-    ``tasks``). Raises ``ReplicationsFailed`` naming the tasks that failed after ``retries``, or
-    ``ExecutorError`` when the cluster cannot be used.
+    ``tasks``). ``on_progress(index, fraction)`` is called in this thread while a task runs, with
+    the share of its simulated window done (``simulation.engine.run``): from this process, or
+    polled every ``PROGRESS_POLL_S`` from the pool's shared progress slots; not on Dask. Raises
+    ``ReplicationsFailed`` naming the tasks that failed after ``retries``, or ``ExecutorError``
+    when the cluster cannot be used.
     """
     if executor not in EXECUTORS:
         raise ValueError(f"executor must be one of {', '.join(EXECUTORS)}, got {executor!r}")
-    outcome = _Outcome(tasks, on_done)
+    outcome = _Outcome(tasks, on_done, on_progress)
     if not tasks:
         return []
     if executor == "dask":
@@ -162,7 +176,11 @@ def run_tasks(
     elif workers <= 1 or len(tasks) <= 1:
         for index, (point, replication) in enumerate(tasks):
             try:
-                timed = replicate(models[point], seed, replication)
+                if on_progress is None:
+                    timed = replicate(models[point], seed, replication)
+                else:
+                    report = functools.partial(on_progress, index)
+                    timed = replicate(models[point], seed, replication, on_progress=report)
             except Exception as error:  # reported with the others once every task has run
                 outcome.fail(index, error)
             else:
@@ -176,15 +194,67 @@ def run_tasks(
 # local process pool
 
 _WORKER_MODELS: tuple[SimModel, ...] = ()
+_WORKER_PROGRESS: Any = None
+"""In a pool worker: the shared progress slots (one double per task, written by the worker
+running the task, read by the parent), or None when nobody asked for progress."""
+PROGRESS_POLL_S = 0.25
+"""How often the parent reads the progress slots of the running tasks [s]."""
+PR_SET_PDEATHSIG = 1
+"""``prctl`` option: the signal a process gets when its parent dies (Linux)."""
 
 
-def _init_worker(models: tuple[SimModel, ...]) -> None:
-    global _WORKER_MODELS
+def _die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent dies (even by SIGKILL); elsewhere a
+    no-op, and the parent's clean-up still stops its workers."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+
+
+def _init_worker(models: tuple[SimModel, ...], parent: int, progress: Any = None) -> None:
+    global _WORKER_MODELS, _WORKER_PROGRESS
     _WORKER_MODELS = models
+    _WORKER_PROGRESS = progress
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the pool on Ctrl-C
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    _die_with_parent()
+    if os.getppid() != parent:  # the parent died before the request above took effect
+        os._exit(1)
 
 
-def _replicate_in_worker(point: int, seed: int, replication: int) -> Timed:
-    return replicate(_WORKER_MODELS[point], seed, replication)
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    """Stop every worker process of ``pool`` at once (on an interrupt: running replications are
+    abandoned, not waited for)."""
+    processes = getattr(pool, "_processes", None) or {}
+    for process in list(processes.values()):
+        with contextlib.suppress(OSError, AttributeError):
+            process.kill()
+
+
+def _replicate_in_worker(index: int, point: int, seed: int, replication: int) -> Timed:
+    slots = _WORKER_PROGRESS
+    if slots is None:
+        return replicate(_WORKER_MODELS[point], seed, replication)
+
+    def report(fraction: float) -> None:
+        slots[index] = fraction  # one aligned double: no lock, nothing to break if we die
+
+    return replicate(_WORKER_MODELS[point], seed, replication, on_progress=report)
+
+
+def _report_progress(
+    slots: Any, indices: Iterable[int], shown: dict[int, float], outcome: _Outcome
+) -> None:
+    """Pass on the progress of the running tasks ``indices`` that changed since last shown."""
+    assert outcome.on_progress is not None
+    for index in sorted(indices):
+        fraction = slots[index]
+        if fraction != shown.get(index, 0.0):
+            shown[index] = fraction
+            outcome.on_progress(index, fraction)
 
 
 def _run_pool(
@@ -195,25 +265,37 @@ def _run_pool(
     retries: int,
     outcome: _Outcome,
 ) -> None:
-    """Fork pool; after a worker process dies, the unfinished tasks go to a fresh pool."""
+    """Fork pool; after a worker process dies, the unfinished tasks go to a fresh pool.
+
+    With ``outcome.on_progress``, the workers write each task's progress into a shared array
+    of doubles (one slot per task, inherited through fork) that this process polls."""
     context = multiprocessing.get_context("fork")
+    slots = None if outcome.on_progress is None else context.RawArray("d", len(tasks))
+    shown: dict[int, float] = {}
     pending = list(range(len(tasks)))
     restarts = 0
     while pending:
         broken: list[int] = []
+        if slots is not None:
+            for i in pending:  # a task run again starts from 0
+                slots[i] = 0.0
         pool = ProcessPoolExecutor(
             max_workers=min(workers, len(pending)),
             mp_context=context,
             initializer=_init_worker,
-            initargs=(tuple(models),),
+            initargs=(tuple(models), os.getpid(), slots),
         )
         try:
             running: dict[Future[Timed], int] = {
-                pool.submit(_replicate_in_worker, tasks[i][0], seed, tasks[i][1]): i
+                pool.submit(_replicate_in_worker, i, tasks[i][0], seed, tasks[i][1]): i
                 for i in pending
             }
             while running:
-                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                finished, _ = wait(
+                    running,
+                    timeout=None if slots is None else PROGRESS_POLL_S,
+                    return_when=FIRST_COMPLETED,
+                )
                 for future in sorted(finished, key=running.__getitem__):
                     index = running.pop(future)
                     try:
@@ -224,7 +306,13 @@ def _run_pool(
                         outcome.fail(index, error)
                     else:
                         outcome.done(index, timed)
-        finally:
+                if slots is not None:
+                    _report_progress(slots, running.values(), shown, outcome)
+        except BaseException:
+            _kill_workers(pool)
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        else:
             pool.shutdown(wait=not broken, cancel_futures=True)
         restarts += 1
         if broken and restarts > retries:
@@ -240,16 +328,16 @@ def _run_pool(
 # Dask distributed
 
 
-def _is_scheduler_file(address: str) -> bool:
-    return "://" not in address and (address.endswith(".json") or Path(address).is_file())
-
-
 @contextlib.contextmanager
 def dask_client(address: str | None, workers: int = 1) -> Iterator[Client]:
     """A Dask client for ``address`` (scheduler address or scheduler file), checked and closed
     on exit; with no address, a ``LocalCluster`` of ``workers`` single-threaded worker processes
     that is closed too. Raises ``ExecutorError`` when there is no scheduler, no worker within
-    ``CONNECT_TIMEOUT_S``, or a worker runs other code (``code_fingerprint``)."""
+    ``CONNECT_TIMEOUT_S``, or a worker runs other code (``code_fingerprint``); at once, before
+    Dask is imported, when ``address`` is neither (``simulation.dask_address``)."""
+    from simulation.dask_address import scheduler_address
+
+    target = None if address is None else scheduler_address(address)
     from distributed import Client, LocalCluster
 
     cluster: LocalCluster | None = None
@@ -265,14 +353,8 @@ def dask_client(address: str | None, workers: int = 1) -> Iterator[Client]:
                     silence_logs=logging.ERROR,
                 )
                 client = Client(cluster, set_as_default=False)
-            elif _is_scheduler_file(address):
-                if not Path(address).is_file():
-                    raise ExecutorError(f"Dask scheduler file {address} not found")
-                client = Client(
-                    scheduler_file=address, timeout=CONNECT_TIMEOUT_S, set_as_default=False
-                )
             else:
-                client = Client(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
+                client = Client(target, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
         except (OSError, TimeoutError, ValueError) as error:
             where = "a local Dask cluster" if address is None else address
             raise ExecutorError(f"cannot reach {where}: {describe(error)}") from None

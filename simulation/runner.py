@@ -9,33 +9,17 @@ identical results for any executor and number of workers.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from simulation.arrivals import generate
-from simulation.engine import ReplicationResult, run
+from simulation.executors import DEFAULT_RETRIES, run_tasks
 from simulation.model import SimModel
+from simulation.replication import Timed, replicate
 
 if TYPE_CHECKING:
     from simulation.cache import ReplicationCache
 
-
-@dataclass(frozen=True)
-class Timed:
-    """A replication result with the wall-clock time it took [s] (0 when read from a cache)."""
-
-    result: ReplicationResult
-    seconds: float
-
-
-def replicate(model: SimModel, seed: int, replication: int) -> Timed:
-    """Draw the contacts of ``replication`` and simulate it."""
-    began = time.perf_counter()
-    contacts = generate(model, seed, replication)
-    result = run(model, contacts, seed, replication)
-    return Timed(result, time.perf_counter() - began)
+__all__ = ["Timed", "replicate", "run_replications"]
 
 
 def run_replications(
@@ -48,6 +32,7 @@ def run_replications(
     address: str | None = None,
     cache: ReplicationCache | None = None,
     retries: int | None = None,
+    on_progress: Callable[[int, float], None] | None = None,
 ) -> list[Timed]:
     """Simulate ``replications`` of ``model`` and return them in the order given.
 
@@ -59,11 +44,13 @@ def run_replications(
     ``simulation.executors.DEFAULT_RETRIES``).
 
     ``on_done`` is called in the calling thread as each replication finishes (cached ones
-    first), for a progress bar. Raises ``simulation.executors.ReplicationsFailed`` naming the
-    replications that failed after every retry, ``ExecutorError`` when the cluster is unusable.
+    first), for a progress bar; ``on_progress(replication, fraction)`` while a replication runs,
+    with the share of its simulated window done (in this process and in the local pool, not on
+    Dask; see ``simulation.executors.run_tasks``). Raises
+    ``simulation.executors.ReplicationsFailed`` naming the replications that failed after every
+    retry, ``ExecutorError`` when the cluster is unusable.
     """
     from simulation.cache import scenario_digest
-    from simulation.executors import DEFAULT_RETRIES, run_tasks
 
     wanted = list(replications)
     found: dict[int, Timed] = {}
@@ -83,6 +70,10 @@ def run_replications(
         if on_done is not None:
             on_done(timed)
 
+    def progressed(index: int, fraction: float) -> None:
+        assert on_progress is not None
+        on_progress(missing[index], fraction)
+
     computed = run_tasks(
         [model],
         seed,
@@ -92,6 +83,7 @@ def run_replications(
         address=address,
         retries=DEFAULT_RETRIES if retries is None else retries,
         on_done=finished,
+        on_progress=None if on_progress is None else progressed,
     )
     found.update(zip(missing, computed, strict=True))
     return [found[r] for r in wanted]

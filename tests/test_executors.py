@@ -188,7 +188,7 @@ def test_cli_executor_failures_exit_without_traceback(
     assert result.exit_code == 2, result.output
     assert "scheduler file" in result.output and "Traceback" not in result.output
 
-    def fails(model: Any, seed: int, replication: int) -> Timed:
+    def fails(model: Any, seed: int, replication: int, **_: Any) -> Timed:
         raise MemoryError(f"replication {replication} ran out of memory")
 
     monkeypatch.setattr(executors, "replicate", fails)
