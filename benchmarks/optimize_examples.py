@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from optimizer.plan.loop import OptimizeError, optimize
-from optimizer.plan.summary import plan_json
+from optimizer.plan.summary import plan_json, plan_timings
 from scenarios.loader import load
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,7 +37,7 @@ def run(name: str, workers: int = 2) -> dict[str, object]:
         "scenario": name,
         "wall_s": round(wall, 1),
         "iterations": len(plan.iterations),
-        "solve_s": [round(i["solve_s"], 1) for i in document["iterations"]],
+        "solve_s": [round(s, 1) for s in plan_timings(plan)["solve_s"]],
         "bot_levels": plan.bot_levels,
         "hand_roster": comparison["hand_roster"],
         "analytic_plan": comparison["analytic_plan"],

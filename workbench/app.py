@@ -8,7 +8,7 @@ import os
 import platform
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
@@ -18,12 +18,14 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from scenarios.loader import check_file
+from scenarios.loader import Sources, check_file
 from scenarios.problems import Problem
-from scenarios.schema import Scenario
+from scenarios.schema import RunConfig, Scenario
 from simulation.executors import ExecutorError, ReplicationsFailed
-from simulation.results import Results, sha256_of
-from simulation.runfolder import write_run
+from simulation.output import Output, OutputError, claim_output
+from simulation.results import Results
+from simulation.runfolder import fill_run, is_run_folder
+from workbench.usage import OneLineErrors
 
 EXIT_OK, EXIT_DRIFT, EXIT_BAD_INPUT, EXIT_INFEASIBLE = 0, 1, 2, 3
 
@@ -32,9 +34,19 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=OneLineErrors,
 )
-out_console = Console(width=None if sys.stdout.isatty() else 120)
-err_console = Console(stderr=True)
+# Values are printed as typed (no rich markup, emoji codes or highlighting: a ``:x:`` or
+# ``[bold]`` in a file name stays as it is; tables wrap theirs in ``Text``), and a message is
+# never cut into lines (soft wrap: a long problem line stays one line in a CI log).
+out_console = Console(
+    width=None if sys.stdout.isatty() else 120,
+    markup=False,
+    emoji=False,
+    highlight=False,
+    soft_wrap=True,
+)
+err_console = Console(stderr=True, markup=False, emoji=False, highlight=False, soft_wrap=True)
 
 
 def fail(problems: list[Problem]) -> None:
@@ -44,12 +56,20 @@ def fail(problems: list[Problem]) -> None:
 
 
 def load_or_exit(path: Path) -> Scenario:
-    scenario, problems = check_file(path)
+    """The scenario at ``path``, or exit 2 with every problem; warnings are shown."""
+    return load_sources_or_exit(path)[0]
+
+
+def load_sources_or_exit(path: Path) -> tuple[Scenario, Sources]:
+    """The scenario at ``path`` with the bytes of every file the loader read (to hash and copy
+    into the run folder: what ran, even if a file is edited during the run)."""
+    sources = Sources()
+    scenario, problems = check_file(path, sources)
     if scenario is None:
         fail(problems)
     assert scenario is not None
     warn(problems)
-    return scenario
+    return scenario, sources
 
 
 def warn(problems: list[Problem]) -> None:
@@ -68,7 +88,8 @@ def versions() -> dict[str, str]:
 
 
 def default_out(scenario: Scenario, command: str, now: dt.datetime) -> Path:
-    """``results/<scenario name>/<UTC timestamp>-<command>/``."""
+    """``results/<scenario name>/<UTC timestamp>-<command>/`` (``claimed`` adds ``-2``, ``-3``,
+    ... when another run took the name)."""
     stamp = now.strftime("%Y%m%dT%H%M%SZ")
     return Path("results") / scenario.scenario.name / f"{stamp}-{command}"
 
@@ -86,49 +107,143 @@ def run_record(started: dt.datetime, clock: float) -> dict[str, Any]:
 
 
 def save_run(
-    command: str,
+    output: Output,
     file: Path,
+    sources: Sources,
     scenario: Scenario,
     results: Results,
-    out: Path | None,
     started: dt.datetime,
     clock: float,
     seed: int,
     replications: int,
     workers: int,
     extra_files: dict[str, bytes] | None = None,
+    timings: dict[str, Any] | None = None,
 ) -> Path:
-    """Write the run folder (atomically) with its manifest."""
-    target = out if out is not None else default_out(scenario, command, started)
+    """Fill the claimed run folder ``output`` and put it in place, with its manifest;
+    ``timings`` (wall times of the command's own steps, e.g. the solver's) go into the manifest
+    with the other times, never into the files that are identical for the same file + seed."""
     manifest: dict[str, Any] = {
         "scenario": scenario.scenario.name,
         "input": str(file),
-        "input_sha256": sha256_of(file),
+        "input_sha256": sources.sha256,
         "seed": seed,
         "replications": replications,
         "workers": workers,
         **run_record(started, clock),
+        **(timings or {}),
         "contacts_simulated": results.contacts,
     }
-    inputs = [f.path for f in scenario.forecasts.values()]
-    if scenario.roster_file:
-        inputs.append(scenario.roster_file)
-    return write_run(results, target, manifest, file, inputs, extra_files)
+    fill_run(output.tmp, results, sources.scenario, sources.inputs, extra_files)
+    return output.commit(manifest)
+
+
+OverwriteOption = Annotated[
+    bool,
+    typer.Option(
+        "--overwrite",
+        help="Replace the run folder at --out when it is an earlier run of this tool (a folder "
+        "holding anything else is never replaced).",
+    ),
+]
+OutOption = Annotated[
+    Path | None,
+    typer.Option(
+        help="Output folder: new, empty, or an earlier run folder with --overwrite (default: "
+        "a new results/<scenario>/<UTC time>-<command>/)."
+    ),
+]
+
+
+def say_output_error(error: OutputError) -> None:
+    """Print an output problem (one line)."""
+    err_console.print(str(error), markup=False, highlight=False, soft_wrap=True)
+
+
+@contextmanager
+def claimed(
+    out: Path | None,
+    default: Path,
+    overwrite: bool,
+    needed_bytes: int = 0,
+    what: str = "--out",
+    recognise: Callable[[Path], bool] = is_run_folder,
+) -> Iterator[Output]:
+    """Claim the output folder before computing (``simulation.output.claim_output``); any
+    output problem, then or when writing, is one line and exit 2. Leaving the block without
+    ``commit`` removes what was written."""
+    try:
+        with claim_output(
+            out, default, overwrite, needed_bytes, what, recognise=recognise
+        ) as output:
+            yield output
+    except OutputError as error:
+        say_output_error(error)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def _address_needs_dask(ctx: typer.Context, address: str | None) -> str | None:
+    """``--address`` names a Dask scheduler: refused (a usage error) without ``--executor dask``
+    (``--executor`` is eager, so it is known here whatever the order on the command line)."""
+    if address is not None and ctx.params.get("executor") != "dask":
+        raise typer.BadParameter(f"is used only with --executor dask (got {address!r})")
+    return address
 
 
 ExecutorOption = Annotated[
     Literal["local", "dask"],
     typer.Option(
+        is_eager=True,
         help="Where replications run: local (this machine, --workers processes) or dask "
-        "(the cluster at --address; without one, a local Dask cluster of --workers processes)."
+        "(the cluster at --address; without one, a local Dask cluster of --workers processes).",
     ),
 ]
 AddressOption = Annotated[
     str | None,
     typer.Option(
+        callback=_address_needs_dask,
         help="Dask scheduler address (tcp://HOST:PORT) or scheduler file (JSON), with "
-        "--executor dask."
+        "--executor dask.",
     ),
+]
+
+
+def _run_bounds(field: str) -> tuple[int, int]:
+    """The bounds of ``[run] FIELD`` in the scenario format (``ge``/``le`` of ``RunConfig``):
+    a command-line override accepts exactly what the file accepts."""
+    low = high = None
+    for rule in RunConfig.model_fields[field].metadata:
+        low = getattr(rule, "ge", low)
+        high = getattr(rule, "le", high)
+    assert low is not None and high is not None, f"run.{field} has no bounds"
+    return int(low), int(high)
+
+
+SEED_RANGE = _run_bounds("seed")
+REPLICATIONS_RANGE = _run_bounds("replications")
+WORKERS_RANGE = (1, 256)
+"""Worker processes of one command (its own pool or local Dask cluster)."""
+
+SeedOption = Annotated[
+    int | None,
+    typer.Option(
+        min=SEED_RANGE[0],
+        max=SEED_RANGE[1],
+        help="Seed (default: run.seed of the scenario file; of the first file for compare).",
+    ),
+]
+ReplicationsOption = Annotated[
+    int | None,
+    typer.Option(
+        min=REPLICATIONS_RANGE[0],
+        max=REPLICATIONS_RANGE[1],
+        help="Replications (default: run.replications of the scenario file; of the first file "
+        "for compare; per point for sweep).",
+    ),
+]
+WorkersOption = Annotated[
+    int,
+    typer.Option(min=WORKERS_RANGE[0], max=WORKERS_RANGE[1], help="Parallel worker processes."),
 ]
 
 
@@ -153,7 +268,7 @@ def progress_bar() -> Progress:
     """The progress bar of the simulating commands (on stderr; shown on a terminal, or when
     ``WORKBENCH_PROGRESS=1``)."""
     return Progress(
-        TextColumn("[bold]{task.description}"),
+        TextColumn("{task.description}", style="bold", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),

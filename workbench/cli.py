@@ -7,34 +7,49 @@ Exit codes: 0 success; 1 regression drift; 2 bad input (problems listed, never a
 from __future__ import annotations
 
 import datetime as dt
+import os
+import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from optimizer.plan.files import plan_files
 from optimizer.plan.loop import Iteration, OptimizeError
 from optimizer.plan.loop import optimize as run_optimizer
-from optimizer.plan.summary import plan_json
-from scenarios.loader import check_file, read_raw
+from optimizer.plan.summary import plan_json, plan_timings
+from scenarios.loader import Sources, check_file, read_raw
 from scenarios.problems import Problem
+from scenarios.schema import Scenario
 from simulation import simulate as run_simulation
-from simulation.runner import Timed
+from simulation.output import Output, OutputError, check_file_destination
+from workbench import signals
 from workbench.app import (
+    EXIT_BAD_INPUT,
     EXIT_INFEASIBLE,
     AddressOption,
     ExecutorOption,
+    OutOption,
+    OverwriteOption,
+    ReplicationsOption,
+    SeedOption,
+    WorkersOption,
     app,
+    claimed,
+    default_out,
     err_console,
     executor_errors,
     fail,
-    load_or_exit,
+    load_sources_or_exit,
     out_console,
     progress_bar,
     save_run,
+    say_output_error,
     warn,
 )
+from workbench.guards import ForceOption, ReplicationProgress, refuse_oversized
+from workbench.quiet import quiet_libraries
 from workbench.tables import comparison_table, kpi_table
 
 
@@ -63,40 +78,42 @@ def validate(
 @app.command()
 def simulate(
     file: Annotated[Path, typer.Argument(help="Scenario file.")],
-    replications: Annotated[
-        int | None, typer.Option(min=1, max=10_000, help="Replications (default: [run]).")
-    ] = None,
-    seed: Annotated[int | None, typer.Option(min=0, help="Seed (default: [run].seed).")] = None,
-    out: Annotated[Path | None, typer.Option(help="Output folder.")] = None,
-    workers: Annotated[int, typer.Option(min=1, max=256, help="Parallel worker processes.")] = 1,
+    replications: ReplicationsOption = None,
+    seed: SeedOption = None,
+    out: OutOption = None,
+    overwrite: OverwriteOption = False,
+    workers: WorkersOption = 1,
     executor: ExecutorOption = "local",
     address: AddressOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Run the scenario, show progress, print a KPI table and write the run folder."""
-    scenario = load_or_exit(file)
+    scenario, sources = load_sources_or_exit(file)
     started = dt.datetime.now(dt.UTC)
     clock = time.perf_counter()
     count = scenario.run.replications if replications is None else replications
     used_seed = scenario.run.seed if seed is None else seed
-    with progress_bar() as progress:
-        task = progress.add_task(f"simulating {scenario.scenario.name}", total=count)
-
-        def advance(_: Timed) -> None:
-            progress.advance(task)
-
-        with executor_errors(file):
-            results = run_simulation(
-                scenario,
-                replications=count,
-                seed=used_seed,
-                workers=workers,
-                on_done=advance,
-                executor=executor,
-                address=address,
-            )
-    written = save_run(
-        "simulate", file, scenario, results, out, started, clock, used_seed, count, workers
-    )
+    remote = executor == "dask" and address is not None
+    refuse_oversized(file, scenario, count, workers, force=force, remote=remote)
+    default = default_out(scenario, "simulate", started)
+    with claimed(out, default, overwrite) as output:
+        with progress_bar() as progress:
+            task = progress.add_task(f"simulating {scenario.scenario.name}", total=count)
+            bar = ReplicationProgress(progress, task)
+            with executor_errors(file):
+                results = run_simulation(
+                    scenario,
+                    replications=count,
+                    seed=used_seed,
+                    workers=workers,
+                    on_done=bar.done,
+                    executor=executor,
+                    address=address,
+                    on_progress=bar.partial,
+                )
+        written = save_run(
+            output, file, sources, scenario, results, started, clock, used_seed, count, workers
+        )
     out_console.print(kpi_table(results.summary))
     out_console.print(
         f"{results.contacts:,} contacts in {time.perf_counter() - clock:.1f} s; "
@@ -108,8 +125,9 @@ def simulate(
 @app.command()
 def optimize(
     file: Annotated[Path, typer.Argument(help="Scenario file.")],
-    out: Annotated[Path | None, typer.Option(help="Output folder.")] = None,
-    workers: Annotated[int, typer.Option(min=1, max=256, help="Parallel worker processes.")] = 1,
+    out: OutOption = None,
+    overwrite: OverwriteOption = False,
+    workers: WorkersOption = 1,
     lp: Annotated[Path | None, typer.Option(help="Write the first MILP to this .lp file.")] = None,
     max_iterations: Annotated[
         int | None,
@@ -117,12 +135,69 @@ def optimize(
     ] = None,
     executor: ExecutorOption = "local",
     address: AddressOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Find the cheapest roster and bot levels meeting every target, verified by simulation."""
-    scenario = load_or_exit(file)
-    raw = read_raw(file)
+    scenario, sources = load_sources_or_exit(file)
+    remote = executor == "dask" and address is not None
+    verify = scenario.optimizer.verify.replications
+    refuse_oversized(file, scenario, verify, workers, force=force, remote=remote)
+    raw = read_raw(file, sources.scenario)
     started = dt.datetime.now(dt.UTC)
     clock = time.perf_counter()
+    if lp is not None:
+        try:
+            check_file_destination(lp, "--lp", ours=_is_lp_file)
+        except OutputError as error:
+            say_output_error(error)
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+    with claimed(out, default_out(scenario, "optimize", started), overwrite) as output:
+        _optimize(
+            file,
+            sources,
+            raw,
+            scenario,
+            output,
+            started,
+            clock,
+            workers,
+            lp,
+            max_iterations,
+            executor,
+            address,
+        )
+
+
+def _is_lp_file(path: Path) -> bool:
+    """An LP file as PuLP writes it (first line a ``\\* ... *\\`` comment): --lp may replace it."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(2) == b"\\*"
+    except OSError:
+        return False
+
+
+def _place_lp(tmp: Path | None, lp: Path | None) -> None:
+    """Move the LP file written at ``tmp`` to ``lp`` (one rename: never half-written)."""
+    if tmp is not None and lp is not None and tmp.exists():
+        tmp.replace(lp)
+
+
+def _optimize(
+    file: Path,
+    sources: Sources,
+    raw: dict[str, Any],
+    scenario: Scenario,
+    output: Output,
+    started: dt.datetime,
+    clock: float,
+    workers: int,
+    lp: Path | None,
+    max_iterations: int | None,
+    executor: str,
+    address: str | None,
+) -> None:
+    """The optimize command once its output folder is claimed."""
 
     def report(iteration: Iteration) -> None:
         solution = iteration.solution
@@ -136,33 +211,42 @@ def optimize(
             highlight=False,
         )
 
+    # the LP file is written beside its destination and moved there only with the run folder
+    lp_tmp = None if lp is None else lp.parent / f".{lp.name}.tmp-{os.getpid()}-0"
     try:
         with executor_errors(file):
             plan = run_optimizer(
                 scenario,
                 workers=workers,
-                lp_path=str(lp) if lp else None,
+                lp_path=str(lp_tmp) if lp_tmp else None,
                 on_iteration=report,
                 max_iterations=max_iterations,
                 executor=executor,
                 address=address,
             )
     except OptimizeError as error:
+        _place_lp(lp_tmp, lp)  # kept: the model is what explains an infeasibility
         err_console.print(f"{file}: infeasible: {error}", markup=False, highlight=False)
         raise typer.Exit(EXIT_INFEASIBLE) from None
+    except BaseException:
+        if lp_tmp is not None:
+            lp_tmp.unlink(missing_ok=True)
+        raise
+    _place_lp(lp_tmp, lp)
     verify = plan.scenario.run
     written = save_run(
-        "optimize",
+        output,
         file,
+        sources,
         plan.scenario,
         plan.verified,
-        out,
         started,
         clock,
         verify.seed,
         verify.replications,
         workers,
         plan_files(raw, plan),
+        timings=plan_timings(plan),
     )
     out_console.print(kpi_table(plan.verified.summary))
     out_console.print(comparison_table(plan_json(plan)))
@@ -184,8 +268,20 @@ def optimize(
 
 
 def main() -> None:
-    """Console entry point."""
-    app()
+    """Console entry point: SIGTERM, SIGHUP and Ctrl-C stop a command cleanly (nothing half
+    written is left), exit code 128 + the signal number. Library warnings and logs stay off
+    stderr (``workbench.quiet``; ``WORKBENCH_DEBUG=1`` shows them)."""
+    quiet_libraries()
+    signals.install()
+    try:
+        app()
+    except signals.Interrupted as stop:
+        err_console.print(
+            f"workbench: stopped by {stop.name}; unfinished outputs removed",
+            markup=False,
+            highlight=False,
+        )
+        sys.exit(stop.exit_code)
 
 
 if __name__ == "__main__":

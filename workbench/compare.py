@@ -18,7 +18,6 @@ in every replication has a zero-width interval.
 
 from __future__ import annotations
 
-import json
 import math
 import warnings
 from collections.abc import Callable, Mapping
@@ -30,10 +29,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from scenarios.loader import Sources
 from scenarios.schema import Scenario
 from simulation import simulate
+from simulation.output import Output
 from simulation.results import Results
-from simulation.runfolder import atomic_folder, fill_run
+from simulation.runfolder import fill_run
 from simulation.runner import Timed
 
 CHANNEL_KPIS: dict[str, str] = {
@@ -329,25 +330,23 @@ def run_comparison(
 
 def write_comparison(
     comparison: ComparisonResult,
-    out: Path,
+    output: Output,
     manifest: dict[str, Any],
-    inputs: Mapping[str, tuple[Path, dict[str, Any], list[str]]],
+    inputs: Mapping[str, tuple[Sources, dict[str, Any]]],
 ) -> Path:
-    """Write a comparison folder atomically (a temporary sibling folder renamed at the end).
+    """Fill the claimed comparison folder ``output`` and put it in place.
 
     ``comparison.csv`` (``table``), ``paired.csv`` (``values``), ``manifest.json``
     (``manifest``), and one run folder per option, named by its label, written by
-    ``simulation.results.fill_run`` (``summary.json``, ``replications.csv``, ``sites.csv``,
-    interval and daily tables, ``scenario.toml``). ``inputs`` maps each label to its scenario
-    file, its own manifest and the CSV paths it references. An existing ``out`` is replaced
-    only once the new folder is complete.
+    ``simulation.runfolder.fill_run`` (``summary.json``, ``replications.csv``, ``sites.csv``,
+    interval and daily tables, ``scenario.toml`` and its CSVs, its own manifest). ``inputs``
+    maps each label to the bytes its files were read as and its own manifest.
     """
-    with atomic_folder(Path(out)) as tmp:
-        comparison.table.to_csv(tmp / "comparison.csv", index=False)
-        comparison.values.to_csv(tmp / "paired.csv", index=False)
-        for label, results in comparison.results.items():
-            file, option_manifest, extra = inputs[label]
-            (tmp / label).mkdir()
-            fill_run(tmp / label, results, option_manifest, file, extra)
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
-    return Path(out)
+    tmp = output.tmp
+    comparison.table.to_csv(tmp / "comparison.csv", index=False)
+    comparison.values.to_csv(tmp / "paired.csv", index=False)
+    for label, results in comparison.results.items():
+        sources, option_manifest = inputs[label]
+        (tmp / label).mkdir()
+        fill_run(tmp / label, results, sources.scenario, sources.inputs, manifest=option_manifest)
+    return output.commit(manifest)

@@ -18,16 +18,21 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from scenarios.loader import check_file
+from scenarios.loader import Sources, check_file
 from scenarios.problems import Problem
 from scenarios.schema import Scenario
-from simulation.results import sha256_of
 from simulation.runner import Timed
 from workbench.app import (
     EXIT_BAD_INPUT,
     AddressOption,
     ExecutorOption,
+    OutOption,
+    OverwriteOption,
+    ReplicationsOption,
+    SeedOption,
+    WorkersOption,
     app,
+    claimed,
     default_out,
     err_console,
     executor_errors,
@@ -46,6 +51,7 @@ from workbench.compare import (
     run_comparison,
     write_comparison,
 )
+from workbench.guards import ForceOption, refuse_oversized
 
 KPI_LABELS = {
     "service_level": "SL",
@@ -96,7 +102,7 @@ def comparison_rich_table(comparison: ComparisonResult) -> Table:
     table = Table(
         title=f"{len(comparison.options)} options on common random numbers: "
         f"{comparison.replications} replications, seed {comparison.seed}",
-        caption=f"\\[low, high] = {level} Student-t interval over replications; "
+        caption=f"[low, high] = {level} Student-t interval over replications; "
         f"differences are paired by replication; * = the interval of the difference "
         f"excludes 0; pp = percentage points",
     )
@@ -132,37 +138,36 @@ def comparison_rich_table(comparison: ComparisonResult) -> Table:
     return table
 
 
-def _load_all(files: list[Path]) -> list[Scenario]:
-    """Every file loaded; the problems of all files reported together (exit 2)."""
+def _load_all(files: list[Path]) -> tuple[list[Scenario], list[Sources]]:
+    """Every file loaded with the bytes read; the problems of all files reported together
+    (exit 2)."""
     scenarios: list[Scenario] = []
+    read: list[Sources] = []
     problems: list[Problem] = []
     for path in files:
-        scenario, found = check_file(path)
+        sources = Sources()
+        scenario, found = check_file(path, sources)
         problems.extend(found)
         if scenario is not None:
             scenarios.append(scenario)
+            read.append(sources)
     if len(scenarios) < len(files):
         fail(problems)
     warn(problems)
-    return scenarios
+    return scenarios, read
 
 
 @app.command()
 def compare(
     files: Annotated[list[Path], typer.Argument(help="Scenario files; the first is the baseline.")],
-    replications: Annotated[
-        int | None,
-        typer.Option(
-            min=1, max=10_000, help="Replications (default: the first file's run.replications)."
-        ),
-    ] = None,
-    seed: Annotated[
-        int | None, typer.Option(min=0, help="Seed (default: the first file's run.seed).")
-    ] = None,
-    out: Annotated[Path | None, typer.Option(help="Output folder.")] = None,
-    workers: Annotated[int, typer.Option(min=1, max=256, help="Parallel worker processes.")] = 1,
+    replications: ReplicationsOption = None,
+    seed: SeedOption = None,
+    out: OutOption = None,
+    overwrite: OverwriteOption = False,
+    workers: WorkersOption = 1,
     executor: ExecutorOption = "local",
     address: AddressOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Run every option on the same random streams; print and write each option's KPIs and
     its paired difference from the first option with 95 % confidence intervals."""
@@ -172,7 +177,7 @@ def compare(
             highlight=False,
         )
         raise typer.Exit(EXIT_BAD_INPUT)
-    scenarios = _load_all(files)
+    scenarios, read = _load_all(files)
     labels = option_labels(files)
     options = dict(zip(labels, scenarios, strict=True))
     try:
@@ -191,63 +196,65 @@ def compare(
     first = scenarios[0]
     count = first.run.replications if replications is None else replications
     used_seed = first.run.seed if seed is None else seed
+    remote = executor == "dask" and address is not None
+    for file, scenario in zip(files, scenarios, strict=True):
+        refuse_oversized(file, scenario, count, workers, force=force, remote=remote)
     started = dt.datetime.now(dt.UTC)
     clock = time.perf_counter()
-    with progress_bar() as progress:
-        task = progress.add_task(f"simulating {len(options)} options", total=count * len(options))
-
-        def advance(_: Timed) -> None:
-            progress.advance(task)
-
-        with executor_errors(files[0]):
-            comparison = run_comparison(
-                options,
-                replications=count,
-                seed=used_seed,
-                workers=workers,
-                executor=executor,
-                address=address,
-                on_done=advance,
+    with claimed(out, default_out(first, "compare", started), overwrite) as output:
+        with progress_bar() as progress:
+            task = progress.add_task(
+                f"simulating {len(options)} options", total=count * len(options)
             )
-    target = out if out is not None else default_out(first, "compare", started)
-    common: dict[str, Any] = {
-        "seed": used_seed,
-        "replications": count,
-        "workers": workers,
-        "executor": executor,
-        **run_record(started, clock),
-    }
-    inputs: dict[str, tuple[Path, dict[str, Any], list[str]]] = {}
-    for label, file, scenario in zip(labels, files, scenarios, strict=True):
-        extra = [f.path for f in scenario.forecasts.values()]
-        if scenario.roster_file:
-            extra.append(scenario.roster_file)
-        manifest = {
-            "scenario": scenario.scenario.name,
-            "option": label,
-            "input": str(file),
-            "input_sha256": sha256_of(file),
-            **common,
-            "contacts_simulated": comparison.results[label].contacts,
+
+            def advance(_: Timed) -> None:
+                progress.advance(task)
+
+            with executor_errors(files[0]):
+                comparison = run_comparison(
+                    options,
+                    replications=count,
+                    seed=used_seed,
+                    workers=workers,
+                    executor=executor,
+                    address=address,
+                    on_done=advance,
+                )
+        common: dict[str, Any] = {
+            "seed": used_seed,
+            "replications": count,
+            "workers": workers,
+            "executor": executor,
+            **run_record(started, clock),
         }
-        inputs[label] = (file, manifest, extra)
-    manifest = {
-        "scenario": first.scenario.name,
-        "baseline": labels[0],
-        "options": [
-            {
+        inputs: dict[str, tuple[Sources, dict[str, Any]]] = {}
+        for label, file, scenario, sources in zip(labels, files, scenarios, read, strict=True):
+            manifest = {
+                "scenario": scenario.scenario.name,
                 "option": label,
-                "scenario": inputs[label][1]["scenario"],
-                "input": inputs[label][1]["input"],
-                "input_sha256": inputs[label][1]["input_sha256"],
-                "folder": label,
+                "input": str(file),
+                "input_sha256": sources.sha256,
+                **common,
+                "contacts_simulated": comparison.results[label].contacts,
             }
-            for label in labels
-        ],
-        "confidence": comparison.confidence,
-        **common,
-    }
-    written = write_comparison(comparison, target, manifest, inputs)
+            inputs[label] = (sources, manifest)
+        manifest = {
+            "scenario": first.scenario.name,
+            "baseline": labels[0],
+            "options": [
+                {
+                    "option": label,
+                    "scenario": inputs[label][1]["scenario"],
+                    "input": inputs[label][1]["input"],
+                    "input_sha256": inputs[label][1]["input_sha256"],
+                    "folder": label,
+                }
+                for label in labels
+            ],
+            "confidence": comparison.confidence,
+            **common,
+        }
+        written = write_comparison(comparison, output, manifest, inputs)
     out_console.print(comparison_rich_table(comparison))
     contacts = sum(r.contacts for r in comparison.results.values())
     out_console.print(

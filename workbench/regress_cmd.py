@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -15,10 +16,19 @@ from rich.table import Table
 from scenarios.loader import check_file
 from scenarios.problems import Problem
 from scenarios.schema import Scenario
+from simulation.output import (
+    OutputError,
+    check_destination,
+    check_file_destination,
+    write_file_atomic,
+)
 from workbench import regress
 from workbench.app import (
     EXIT_BAD_INPUT,
     EXIT_DRIFT,
+    AddressOption,
+    ExecutorOption,
+    WorkersOption,
     app,
     err_console,
     executor_errors,
@@ -27,6 +37,7 @@ from workbench.app import (
     versions,
     warn,
 )
+from workbench.guards import ForceOption, refuse_oversized
 
 DEFAULT_SCENARIOS = Path("scenarios")
 DEFAULT_BASELINES = Path("results/baselines")
@@ -98,6 +109,39 @@ def _table(title: str, rows: list[dict[str, str]]) -> Table:
     return table
 
 
+def _ours(head: bytes) -> Callable[[Path], bool]:
+    """Whether a file starts (within its first 200 bytes) with what this tool writes there."""
+
+    def check(path: Path) -> bool:
+        try:
+            with open(path, "rb") as handle:
+                return head in handle.read(200)
+        except OSError:
+            return False
+
+    return check
+
+
+MARKDOWN_HEAD = b"# Service-level regression check ("
+JUNIT_HEAD = b'<testsuites name="workbench regress"'
+
+
+def _check_outputs(update: bool, baselines: Path, markdown: Path, junit: Path) -> None:
+    """Exit 2 naming the path, before anything is measured, when an output cannot be written:
+    ``--baselines`` (written with ``--update``, else read) and the ``--markdown`` and
+    ``--junit`` reports (replaced only when this tool wrote them)."""
+    try:
+        if update:
+            check_destination(baselines, True, regress.is_store, "--baselines")
+            return
+        if baselines.exists() and not baselines.is_dir():
+            _bad_input(f"--baselines {baselines}: is a file, not a folder")
+        check_file_destination(markdown, "--markdown", _ours(MARKDOWN_HEAD))
+        check_file_destination(junit, "--junit", _ours(JUNIT_HEAD))
+    except OutputError as error:
+        _bad_input(str(error))
+
+
 @app.command("regress")
 def regress_command(
     files: Annotated[
@@ -117,7 +161,7 @@ def regress_command(
             help=f"Quick mode: at most {regress.QUICK_REPLICATIONS} replications, own baselines.",
         ),
     ] = False,
-    workers: Annotated[int, typer.Option(min=1, max=256, help="Parallel worker processes.")] = 1,
+    workers: WorkersOption = 1,
     alpha: Annotated[
         float,
         typer.Option(
@@ -142,8 +186,9 @@ def regress_command(
     junit: Annotated[Path, typer.Option(help="JUnit XML, one test case per scenario.")] = (
         DEFAULT_JUNIT
     ),
-    executor: Annotated[str, typer.Option(help="Where replications run: local or dask.")] = "local",
-    address: Annotated[str | None, typer.Option(help="Dask scheduler address.")] = None,
+    executor: ExecutorOption = "local",
+    address: AddressOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Re-run scenario forecasts and compare them with their baselines; exit 1 on drift."""
     mode = "quick" if quick else "full"
@@ -155,12 +200,17 @@ def regress_command(
     settings = regress.Settings(alpha=alpha, correction=correction, thresholds=thresholds)
     if executor not in ("local", "dask"):
         _bad_input(f"--executor: must be local or dask (got {executor!r})")
+    _check_outputs(update, baselines, markdown, junit)
     every = not files
     if not files:
         files = sorted(DEFAULT_SCENARIOS.glob("*.toml"))
         if not files:
             _bad_input(f"{DEFAULT_SCENARIOS}: no scenario files (*.toml) to check")
     loaded = _load_all(files)
+    remote = executor == "dask" and address is not None
+    for path, scenario in loaded:
+        count = regress.replications_for(scenario, mode)
+        refuse_oversized(path, scenario, count, workers, force=force, remote=remote)
     code = _code_version()
     names = {scenario.scenario.name for _, scenario in loaded}
     orphans = (
@@ -169,6 +219,7 @@ def regress_command(
     clock = time.perf_counter()
     checks: list[regress.Check] = []
     missing: list[str] = []
+    updated: list[tuple[regress.Baseline, regress.Check | None]] = []
     for path, scenario in loaded:
         name = scenario.scenario.name
         try:
@@ -193,17 +244,25 @@ def regress_command(
         )
         check = None if old is None else regress.compare(old, current, settings)
         if update:
-            regress.write_baseline(current, baselines)
-            out_console.print(
-                f"{name}: {regress.update_summary(check)}", highlight=False, soft_wrap=True
-            )
+            updated.append((current, check))
         elif check is None:
             missing.append(name)
         else:
             checks.append(check)
     if update:
+        try:  # every baseline at once, or none (an interrupted update changes nothing)
+            regress.update_store(
+                baselines, [b for b, _ in updated], [(name, mode) for name in orphans]
+            )
+        except OutputError as error:
+            _bad_input(str(error))
+        for current, check in updated:
+            out_console.print(
+                f"{current.scenario}: {regress.update_summary(check)}",
+                highlight=False,
+                soft_wrap=True,
+            )
         for name in orphans:
-            regress.remove_baseline(baselines, name, mode)
             out_console.print(
                 f"{name}: removed (no scenario file)", highlight=False, soft_wrap=True
             )
@@ -215,13 +274,15 @@ def regress_command(
         )
         return
 
-    markdown.parent.mkdir(parents=True, exist_ok=True)
-    markdown.write_text(
-        regress.markdown_report(checks, mode, settings, baselines, missing, orphans),
-        encoding="utf-8",
-    )
-    junit.parent.mkdir(parents=True, exist_ok=True)
-    junit.write_bytes(regress.junit_xml(checks, mode, settings, missing))
+    try:
+        write_file_atomic(
+            markdown,
+            regress.markdown_report(checks, mode, settings, baselines, missing, orphans),
+            "--markdown",
+        )
+        write_file_atomic(junit, regress.junit_xml(checks, mode, settings, missing), "--junit")
+    except OutputError as error:
+        _bad_input(str(error))
 
     out_console.print(
         _table(f"regression check ({mode} mode)", regress.scenario_rows(checks, missing))

@@ -32,6 +32,7 @@ import vl_convert
 
 from scenarios.loader import load
 from scenarios.problems import ScenarioError
+from simulation.output import OutputError, write_file_atomic
 from workbench import charts
 
 REQUIRED_FILES = ("summary.json", "intervals.csv")
@@ -71,14 +72,88 @@ class RunFolder:
         return None
 
 
+MAX_JSON_BYTES = 64 << 20
+"""Largest JSON file of a run folder read [bytes] (a year of intervals stays far below)."""
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value (JSON has no NaN or Infinity)")
+
+
 def _json(path: Path) -> dict[str, Any]:
+    """The JSON object in ``path``, strictly: no NaN or Infinity (which Python's ``json`` would
+    accept), a regular file of at most ``MAX_JSON_BYTES``; else ``ReportError`` naming it."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        size = path.stat().st_size
+        if not path.is_file() or size > MAX_JSON_BYTES:
+            raise ReportError(
+                f"{path.name} is not a regular file of at most {MAX_JSON_BYTES:,} bytes"
+            )
+        document = json.loads(path.read_text(encoding="utf-8"), parse_constant=_no_constant)
+    except RecursionError:
+        raise ReportError(f"{path.name} cannot be read: nested too deeply") from None
     except (OSError, UnicodeDecodeError, ValueError) as error:
-        raise ReportError(f"{path.name} cannot be read: {error}") from None
+        reason = " ".join(str(error).split())
+        raise ReportError(f"{path.name} cannot be read: {reason}") from None
     if not isinstance(document, dict):
         raise ReportError(f"{path.name} is not a JSON object")
     return document
+
+
+def _finite_number(value: Any) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(float(value))  # 1e999 reads as inf, a 400-digit int overflows
+    except OverflowError:
+        return False
+
+
+_KINDS: dict[str, Callable[[Any], bool]] = {
+    "a number": _finite_number,
+    "a number or null": lambda v: v is None or _finite_number(v),
+    "a whole number": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "a whole number or null": lambda v: v is None or (isinstance(v, int) and type(v) is not bool),
+    "true or false": lambda v: isinstance(v, bool),
+    "a string": lambda v: isinstance(v, str),
+    "an object": lambda v: isinstance(v, dict),
+    "a list": lambda v: isinstance(v, list),
+    "a list of strings": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+    "an object of strings": lambda v: (
+        isinstance(v, dict) and all(isinstance(x, str) for x in v.values())
+    ),
+    "an object of numbers": lambda v: (
+        isinstance(v, dict) and all(_finite_number(x) for x in v.values())
+    ),
+    "two numbers or nulls": lambda v: (
+        isinstance(v, list) and len(v) == 2 and all(x is None or _finite_number(x) for x in v)
+    ),
+}
+"""What a value read by the report may be, by the name its problem gives it."""
+
+Rule = tuple[tuple[str, ...], str, bool]
+"""A key path, the kind of its value (a key of ``_KINDS``) and whether it must be there."""
+
+_ABSENT = object()
+
+
+def _check(document: dict[str, Any], rules: list[Rule], what: str) -> None:
+    """Raise ``ReportError`` for the first rule ``document`` breaks: ``WHAT: key.path missing``
+    or ``WHAT: key.path should be KIND (got VALUE)``."""
+    for keys, kind, required in rules:
+        node: Any = document
+        for key in keys:
+            node = node.get(key, _ABSENT) if isinstance(node, dict) else _ABSENT
+            if node is _ABSENT:
+                break
+        if node is _ABSENT:
+            if required:
+                raise ReportError(f"{what}: {'.'.join(keys)} missing")
+            continue
+        if not _KINDS[kind](node):
+            shown = json.dumps(node, allow_nan=True, default=str)
+            shown = shown if len(shown) <= 60 else shown[:57] + "..."
+            raise ReportError(f"{what}: {'.'.join(keys)} should be {kind} (got {shown})")
 
 
 def _text(path: Path) -> str | None:
@@ -89,25 +164,81 @@ def _text(path: Path) -> str | None:
 
 
 def _check_summary(summary: dict[str, Any]) -> None:
-    """Every key the report reads is there (a ``summary.json`` of SPEC section 4)."""
-    paths: list[tuple[str, ...]] = [("cost", key) for key in ("labor", "bot", "total")]
+    """Every key the report reads is there with a value it can show (a ``summary.json`` of SPEC
+    section 4: numbers finite, null where there is no data)."""
     channels = summary.get("channels")
     sites = summary.get("sites")
     if not isinstance(channels, dict) or not channels or not isinstance(sites, dict):
         raise ReportError("summary.json is not a run summary: channels or sites missing")
+    rules: list[Rule] = [(("cost", key), "a number", True) for key in ("labor", "bot", "total")]
+    rules += [
+        (("scenario",), "a string", False),
+        (("seed",), "a whole number", False),
+        (("replications",), "a whole number", False),
+    ]
     for name in channels:
-        paths += [
-            ("channels", name, "service_level", "mean"),
-            ("channels", name, "target", "share"),
-            ("channels", name, "target", "within_s"),
+        rules += [
+            (("channels", name), "an object", True),
+            (("channels", name, "service_level", "mean"), "a number or null", True),
+            (("channels", name, "service_level", "ci95"), "two numbers or nulls", False),
+            (("channels", name, "target", "share"), "a number", True),
+            (("channels", name, "target", "within_s"), "a number", True),
+            (("channels", name, "met"), "true or false", False),
         ]
-    paths += [("sites", name, "cost") for name in sites]
-    for keys in paths:
-        node: Any = summary
-        for key in keys:
-            if not isinstance(node, dict) or key not in node:
-                raise ReportError(f"summary.json is not a run summary: {'.'.join(keys)} missing")
-            node = node[key]
+        rules += [
+            (("channels", name, key), "a number or null", False)
+            for key in ("offered", "asa_s", "abandon_rate", "occupancy")
+        ]
+    for name in sites:
+        rules += [
+            (("sites", name), "an object", True),
+            (("sites", name, "cost"), "a number", True),
+        ]
+        rules += [
+            (("sites", name, key), "a number or null", False)
+            for key in ("paid_hours", "occupancy", "overtime_hours")
+        ]
+    _check(summary, rules, "summary.json is not a run summary")
+
+
+def _check_manifest(manifest: dict[str, Any]) -> None:
+    """The manifest keys the report shows have values it can show."""
+    rules: list[Rule] = [
+        (("command",), "a list of strings", False),
+        (("versions",), "an object of strings", False),
+        (("input_sha256",), "a string", False),
+        (("finished_utc",), "a string", False),
+    ]
+    _check(manifest, rules, "manifest.json is not a run manifest")
+
+
+def _check_plan(plan: dict[str, Any]) -> None:
+    """The ``plan.json`` keys the report reads (SPEC section 5) have values it can show."""
+    rules: list[Rule] = [
+        (("solver",), "a string", False),
+        (("solver_status",), "a string", False),
+        (("bot_levels",), "an object of numbers", False),
+        (("iterations",), "a list", False),
+        (("comparison",), "an object", False),
+        (("verification",), "an object", False),
+        (("verification", "meets_targets"), "true or false", False),
+        (("verification", "capacity_bound"), "true or false", False),
+        (("verification", "cost"), "a number", False),
+        (("verification", "cells_short"), "a whole number", False),
+        (("verification", "cells_judged"), "a whole number or null", False),
+    ]
+    comparison = plan.get("comparison")
+    entries = comparison if isinstance(comparison, dict) else {}
+    for key, entry in entries.items():
+        if entry is None:
+            continue  # no hand roster
+        rules += [
+            (("comparison", key), "an object", True),
+            (("comparison", key, "cost"), "a number", True),
+            (("comparison", key, "cells_short"), "a whole number", True),
+            (("comparison", key, "missed_share"), "a number", True),
+        ]
+    _check(plan, rules, "plan.json is not an optimizer plan")
 
 
 def read_run(path: str | Path) -> RunFolder:
@@ -134,8 +265,11 @@ def read_run(path: str | Path) -> RunFolder:
     if needed or intervals.empty:
         what = f"lacks the column(s) {', '.join(needed)}" if needed else "has no rows"
         raise ReportError(f"intervals.csv {what}")
-    manifest = _json(folder / "manifest.json") if (folder / "manifest.json").is_file() else {}
-    plan = _json(folder / "plan.json") if (folder / "plan.json").is_file() else None
+    manifest = _json(folder / "manifest.json") if (folder / "manifest.json").exists() else {}
+    _check_manifest(manifest)
+    plan = _json(folder / "plan.json") if (folder / "plan.json").exists() else None
+    if plan is not None:
+        _check_plan(plan)
     return RunFolder(
         path=folder,
         summary=summary,
@@ -612,8 +746,7 @@ class Written:
 def export_png(chart: Chart, path: Path, scale: float = PNG_SCALE) -> Path:
     """Write ``chart`` as a PNG with ``vl_convert.vegalite_to_png`` (no browser)."""
     png = vl_convert.vegalite_to_png(chart.to_dict(), scale=scale, vl_version=vega_lite_version())
-    path.write_bytes(png)
-    return path
+    return write_file_atomic(path, png, "chart")
 
 
 def write_report(
@@ -643,10 +776,11 @@ def write_report(
                 png_names[c.name] = f"charts/{c.name}.png"
                 if on_chart is not None:
                     on_chart(c.name)
-        target = run.path / "report.html"
-        tmp = run.path / ".report.html.tmp"
-        tmp.write_text(render_html(run, chart_list, notes, png_names), encoding="utf-8")
-        tmp.replace(target)
+        target = write_file_atomic(
+            run.path / "report.html", render_html(run, chart_list, notes, png_names), "report"
+        )
+    except OutputError as error:
+        raise ReportError(str(error)) from None
     except OSError as error:
         raise ReportError(f"cannot write the report: {error.strerror or error}") from None
     except CHART_ERRORS as error:

@@ -27,7 +27,6 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import itertools
-import json
 import re
 import time
 import tomllib
@@ -39,15 +38,16 @@ from typing import Any
 import pandas as pd
 
 from scenarios.checks import did_you_mean
-from scenarios.loader import parse, read_raw
+from scenarios.loader import Sources, parse, read_raw
 from scenarios.problems import Problem, ScenarioError, show_value
 from scenarios.schema import Scenario
 from simulation.cache import ReplicationCache, scenario_digest
 from simulation.engine import ReplicationResult
 from simulation.executors import DEFAULT_RETRIES, run_tasks
 from simulation.model import SimModel, build
+from simulation.output import Output
 from simulation.results import aggregate
-from simulation.runfolder import atomic_folder, copy_inputs
+from simulation.runfolder import copy_inputs
 from simulation.runner import Timed, replicate
 
 SWEEP_COLUMNS: dict[str, str] = {
@@ -120,6 +120,17 @@ def parse_vary(items: Sequence[str], file: str = "--vary") -> dict[str, list[Any
 
     Raises ``ScenarioError`` listing every malformed item (no ``=``, no value, a key given
     twice)."""
+    vary, problems = read_vary(items, file)
+    if problems:
+        raise ScenarioError(problems)
+    return vary
+
+
+def read_vary(
+    items: Sequence[str], file: str = "--vary"
+) -> tuple[dict[str, list[Any]], list[Problem]]:
+    """``parse_vary`` without raising: the well-formed items, and a problem for each malformed
+    one (left out), so that they can be reported with those of the grid (``plan_sweep``)."""
     vary: dict[str, list[Any]] = {}
     problems: list[Problem] = []
     for item in items:
@@ -138,9 +149,7 @@ def parse_vary(items: Sequence[str], file: str = "--vary") -> dict[str, list[Any
             problems.append(Problem(file, key, "is varied twice; give all its values at once"))
             continue
         vary[key] = [parse_value(t) for t in texts]
-    if problems:
-        raise ScenarioError(problems)
-    return vary
+    return vary, problems
 
 
 # --------------------------------------------------------------------------------------------
@@ -270,27 +279,33 @@ def plan_sweep(
     vary: Mapping[str, Sequence[Any]],
     replications: int | None = None,
     seed: int | None = None,
+    data: bytes | None = None,
+    vary_problems: Sequence[Problem] = (),
 ) -> SweepPlan:
     """Validate every point of the grid ``vary`` (key -> values; last key varies fastest).
 
-    ``replications`` and ``seed`` default to the scenario's ``[run]`` table. Raises
-    ``ScenarioError`` with every problem: of the scenario file itself, of a key that names
-    nothing, of a value the format does not allow (each distinct problem once, labelled with the
-    first point where it occurs).
+    ``replications`` and ``seed`` default to the scenario's ``[run]`` table; ``data`` is the
+    scenario file's bytes when already read (``scenarios.loader.Sources``). Raises
+    ``ScenarioError`` with every problem: of the scenario file itself, ``vary_problems`` found
+    before (the malformed ``--vary`` items of ``read_vary``), of a key that names nothing, of
+    a value the format does not allow (each distinct problem once, labelled with the first
+    point where it occurs; the values of the keys that name something are checked even when
+    another key is wrong).
     """
     if isinstance(source, Scenario):
         raw, base_dir, file = _document_of(source), Path("."), source.scenario.name
     else:
         path = Path(source)
         file, base_dir = str(path), path.parent
-        raw = read_raw(path)
+        raw = read_raw(path, data)
     base, problems = parse(copy.deepcopy(raw), base=base_dir, file=file)
     if base is None:
         raise ScenarioError(problems)
     grid = {str(k): list(v) for k, v in vary.items()}
-    errors: list[Problem] = []
-    if not grid:
+    errors: list[Problem] = list(vary_problems)
+    if not grid and not errors:
         errors.append(Problem(file, "--vary", "give at least one key to vary"))
+    settable: dict[str, list[Any]] = {}  # the keys whose values can be checked
     for key, options in grid.items():
         if not options:
             errors.append(Problem(file, key, "has no values to vary over"))
@@ -301,12 +316,13 @@ def plan_sweep(
         message = set_key(copy.deepcopy(raw), key, options[0])
         if message is not None:
             errors.append(Problem(file, key, message))
-    if errors:
-        raise ScenarioError(errors)
+        else:
+            settable[key] = options
     points: list[Point] = []
     seen: set[tuple[str, str]] = set()
-    for index, combination in enumerate(itertools.product(*grid.values())):
-        values = dict(zip(grid, combination, strict=True))
+    combinations = itertools.product(*settable.values()) if settable else iter(())
+    for index, combination in enumerate(combinations):
+        values = dict(zip(settable, combination, strict=True))
         document = copy.deepcopy(raw)
         for key, value in values.items():
             set_key(document, key, value)
@@ -634,28 +650,24 @@ def sweep_chart(table: pd.DataFrame, keys: Sequence[str]) -> Any:
 
 def write_sweep(
     run: SweepRun,
-    out: Path,
+    output: Output,
     manifest: dict[str, Any],
-    scenario_file: Path | None = None,
-    inputs: Sequence[str] = (),
+    sources: Sources | None = None,
     png: bool = True,
 ) -> Path:
-    """Write a sweep run folder atomically (a temporary sibling folder renamed at the end).
+    """Fill the claimed sweep folder ``output`` and put it in place.
 
     ``sweep.csv`` (``run.table``), ``sweep.html`` (the chart, Vega inlined: works offline),
     ``sweep.png`` (the same through vl-convert, unless ``png`` is False), ``manifest.json``,
-    and ``scenario.toml`` with the CSV ``inputs`` it references (relative paths) when
-    ``scenario_file`` is given. An existing ``out`` is replaced only once the new one is
-    complete.
+    and, when ``sources`` is given, ``scenario.toml`` with the CSV files it references, from
+    the bytes the loader read.
     """
-    with atomic_folder(Path(out)) as tmp:
-        run.table.to_csv(tmp / "sweep.csv", index=False)
-        chart = sweep_chart(run.table, list(run.plan.vary))
-        chart.save(str(tmp / "sweep.html"), inline=True)
-        if png:
-            chart.save(str(tmp / "sweep.png"))
-        if scenario_file is not None:
-            copy_inputs(tmp, scenario_file, inputs)
-        text = json.dumps(manifest, indent=2, default=_plain)
-        (tmp / "manifest.json").write_text(text + "\n")
-    return Path(out)
+    tmp = output.tmp
+    run.table.to_csv(tmp / "sweep.csv", index=False)
+    chart = sweep_chart(run.table, list(run.plan.vary))
+    chart.save(str(tmp / "sweep.html"), inline=True)
+    if png:
+        chart.save(str(tmp / "sweep.png"))
+    if sources is not None:
+        copy_inputs(tmp, sources.scenario, sources.inputs)
+    return output.commit(manifest)

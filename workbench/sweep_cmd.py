@@ -24,19 +24,25 @@ from rich.table import Table
 
 from scenarios.problems import Problem, ScenarioError
 from simulation.cache import CACHE_DIR, ReplicationCache
-from simulation.results import sha256_of
 from workbench.app import (
     AddressOption,
     ExecutorOption,
+    OutOption,
+    OverwriteOption,
+    ReplicationsOption,
+    SeedOption,
+    WorkersOption,
     app,
+    claimed,
     default_out,
     executor_errors,
     fail,
-    load_or_exit,
+    load_sources_or_exit,
     out_console,
     progress_bar,
     run_record,
 )
+from workbench.guards import ForceOption, refuse_oversized
 
 
 def _pct(value: Any) -> str:
@@ -92,15 +98,11 @@ def sweep(
             "and its values; repeat for a grid."
         ),
     ] = None,
-    replications: Annotated[
-        int | None,
-        typer.Option(min=1, max=10_000, help="Replications per point (default: run.replications)."),
-    ] = None,
-    seed: Annotated[
-        int | None, typer.Option(min=0, help="Seed of every point (default: run.seed).")
-    ] = None,
-    out: Annotated[Path | None, typer.Option(help="Output folder.")] = None,
-    workers: Annotated[int, typer.Option(min=1, max=256, help="Parallel worker processes.")] = 1,
+    replications: ReplicationsOption = None,
+    seed: SeedOption = None,
+    out: OutOption = None,
+    overwrite: OverwriteOption = False,
+    workers: WorkersOption = 1,
     executor: ExecutorOption = "local",
     address: AddressOption = None,
     cache: Annotated[
@@ -116,62 +118,72 @@ def sweep(
             help=f"Cache folder (default: {CACHE_DIR}); created if missing, may be shared."
         ),
     ] = None,
+    force: ForceOption = False,
 ) -> None:
     """Simulate a grid of variants of FILE on common random numbers; write sweep.csv (one row
     per point and channel) and a chart of the KPI surface (sweep.html, sweep.png)."""
-    from workbench.sweep import parse_vary, plan_sweep, run_sweep, write_sweep
+    from workbench.sweep import plan_sweep, read_vary, run_sweep, write_sweep
 
-    load_or_exit(file)
+    _, sources = load_sources_or_exit(file)
     store = _cache_or_exit(str(file), cache, cache_dir)
+    grid, vary_problems = read_vary(vary or [], str(file))
     try:
         plan = plan_sweep(
-            file, parse_vary(vary or [], str(file)), replications=replications, seed=seed
+            file,
+            grid,
+            replications=replications,
+            seed=seed,
+            data=sources.scenario,
+            vary_problems=vary_problems,  # reported with the grid's own, all at once
         )
     except ScenarioError as error:
         fail(error.problems)
         return
+    remote = executor == "dask" and address is not None
+    for point in plan.points:
+        count = plan.replications
+        refuse_oversized(
+            file, point.scenario, count, workers, force=force, remote=remote, at_once=plan.tasks
+        )
     started = dt.datetime.now(dt.UTC)
     clock = time.perf_counter()
-    with progress_bar() as progress:
-        task = progress.add_task(
-            f"sweeping {plan.base.scenario.name}: {len(plan.points)} points x "
-            f"{plan.replications} replications",
-            total=plan.tasks,
-        )
-
-        def advance(_: bool) -> None:
-            progress.advance(task)
-
-        with executor_errors(file):
-            run = run_sweep(
-                plan,
-                workers=workers,
-                executor=executor,
-                address=address,
-                cache=store,
-                on_task=advance,
+    with claimed(out, default_out(plan.base, "sweep", started), overwrite) as output:
+        with progress_bar() as progress:
+            task = progress.add_task(
+                f"sweeping {plan.base.scenario.name}: {len(plan.points)} points x "
+                f"{plan.replications} replications",
+                total=plan.tasks,
             )
-    target = out if out is not None else default_out(plan.base, "sweep", started)
-    manifest: dict[str, Any] = {
-        "scenario": plan.base.scenario.name,
-        "input": str(file),
-        "input_sha256": sha256_of(file),
-        "vary": plan.vary,
-        "points": len(plan.points),
-        "seed": plan.seed,
-        "replications": plan.replications,
-        "replications_simulated": run.computed,
-        "replications_from_cache": run.cached,
-        "cache": run.cache_dir,
-        "executor": executor,
-        "address": address,
-        "workers": workers,
-        **run_record(started, clock),
-    }
-    inputs = [f.path for f in plan.base.forecasts.values()]
-    if plan.base.roster_file:
-        inputs.append(plan.base.roster_file)
-    written = write_sweep(run, target, manifest, file, inputs)
+
+            def advance(_: bool) -> None:
+                progress.advance(task)
+
+            with executor_errors(file):
+                run = run_sweep(
+                    plan,
+                    workers=workers,
+                    executor=executor,
+                    address=address,
+                    cache=store,
+                    on_task=advance,
+                )
+        manifest: dict[str, Any] = {
+            "scenario": plan.base.scenario.name,
+            "input": str(file),
+            "input_sha256": sources.sha256,
+            "vary": plan.vary,
+            "points": len(plan.points),
+            "seed": plan.seed,
+            "replications": plan.replications,
+            "replications_simulated": run.computed,
+            "replications_from_cache": run.cached,
+            "cache": run.cache_dir,
+            "executor": executor,
+            "address": address,
+            "workers": workers,
+            **run_record(started, clock),
+        }
+        written = write_sweep(run, output, manifest, sources)
     out_console.print(sweep_table(run.table, list(plan.vary)))
     out_console.print(
         f"{len(plan.points)} points x {plan.replications} replications: {run.computed:,} "

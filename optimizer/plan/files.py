@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import io
-import json
 from typing import Any
 
 import pandas as pd
@@ -14,6 +13,7 @@ from optimizer.plan.loop import Plan
 from optimizer.plan.summary import plan_json
 from scenarios.schema import RosterRow
 from scenarios.units import format_time_of_day
+from simulation.output import json_text
 
 
 def _days(row: RosterRow) -> Any:
@@ -70,5 +70,5 @@ def plan_files(raw: dict[str, Any], plan: Plan) -> dict[str, bytes]:
     return {
         "roster.csv": roster_csv(plan.roster).encode(),
         "optimized.toml": optimized_toml(raw, plan).encode(),
-        "plan.json": (json.dumps(plan_json(plan), indent=2) + "\n").encode(),
+        "plan.json": json_text(plan_json(plan)).encode(),  # strict JSON: NaN -> null
     }

@@ -13,9 +13,11 @@ No printing here: the command line (``workbench.regress_cmd``) reports.
 from workbench.regress.baselines import (
     BaselineError,
     baseline_paths,
+    is_store,
     read_baseline,
     remove_baseline,
     stored_scenarios,
+    update_store,
     write_baseline,
 )
 from workbench.regress.check import (
@@ -106,6 +108,7 @@ __all__ = [
     "format_value",
     "holm",
     "input_hashes",
+    "is_store",
     "junit_xml",
     "kpi_values",
     "markdown_report",
@@ -117,6 +120,7 @@ __all__ = [
     "replications_for",
     "scenario_rows",
     "stored_scenarios",
+    "update_store",
     "update_summary",
     "welch_t",
     "write_baseline",
