@@ -243,7 +243,7 @@ def test_a_scenario_that_no_longer_loads_leaves_out_only_the_staffing_chart(
     copy = tmp_path / "run"
     shutil.copytree(simulated, copy)
     (copy / "scenario.toml").write_text('format = 1\n[scenario]\nname = "x"\n')
-    result = runner.invoke(app, ["report", str(copy), "--no-png"])
+    result = runner.invoke(app, ["report", str(copy), "--no-png", "--overwrite"])
     assert result.exit_code == 0, result.output
     assert "left out: agents on duty: scenario.toml does not load" in result.output
     html = (copy / "report.html").read_text()
@@ -256,7 +256,7 @@ def test_damaged_intervals_leave_out_the_charts_they_break(simulated: Path, tmp_
     lines = (copy / "intervals.csv").read_text().splitlines()
     lines[5] = lines[5].replace("2026-06-01T02:00:00+03:00", "yesterday")
     (copy / "intervals.csv").write_text("\n".join(lines) + "\n")
-    result = runner.invoke(app, ["report", str(copy), "--no-png"])
+    result = runner.invoke(app, ["report", str(copy), "--no-png", "--overwrite"])
     assert result.exit_code == 0, result.output
     assert "left out: Service level: phone: Invalid isoformat string: 'yesterday'" in result.output
     specs = specs_of((copy / "report.html").read_text())
@@ -264,8 +264,8 @@ def test_damaged_intervals_leave_out_the_charts_they_break(simulated: Path, tmp_
 
 
 def report_fails(folder: Path) -> str:
-    """Run ``workbench report`` on ``folder``, expect exit 2 without a traceback."""
-    result = runner.invoke(app, ["report", str(folder)])
+    """Run ``workbench report --overwrite`` on ``folder``, expect exit 2 without a traceback."""
+    result = runner.invoke(app, ["report", str(folder), "--overwrite"])
     assert result.exit_code == 2, result.output
     assert isinstance(result.exception, SystemExit)  # typer.Exit, not an error
     assert "Traceback" not in result.output
@@ -276,6 +276,8 @@ def test_a_folder_that_is_not_a_run_exits_2(tmp_path: Path) -> None:
     assert "missing: no such folder" in report_fails(tmp_path / "missing")
     (tmp_path / "file").write_text("x")
     assert "not a folder" in report_fails(tmp_path / "file")
+    assert "not a run folder written by workbench" in report_fails(tmp_path)
+    (tmp_path / "manifest.json").write_text(json.dumps({"written_by": "staffing-workbench"}))
     assert "not a run folder: summary.json, intervals.csv missing" in report_fails(tmp_path)
     (tmp_path / "summary.json").write_text("{")
     (tmp_path / "intervals.csv").write_text("interval_start\n")

@@ -112,7 +112,9 @@ def test_bad_keys_and_values_are_reported_per_point(tiny: Path) -> None:
     lines = [str(p) for p in caught.value.problems]
     assert lines[0] == f"{tiny}: channels.c2.volume.count: channels has no row named 'c2'"
     assert lines[1] == f"{tiny}: sites.hq.agents: lists a value twice (got 3)"
-    assert len(lines) == 2
+    # every problem at once: the point's scenario is still checked, and sites have no 'agents'
+    assert lines[2].startswith(f"{tiny} {{sites.hq.agents=3}}: sites.hq.agents: unknown key")
+    assert len(lines) == 3
 
 
 # --------------------------------------------------------------------------------------------
