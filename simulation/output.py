@@ -163,6 +163,10 @@ def clean_leftovers(parent: Path, recognise: Callable[[Path], bool]) -> list[Pat
             if match["kind"] == "tmp":
                 mark = entry / PARTIAL_MARK
                 if not mark.is_file():
+                    # killed between creating the folder and marking it: only if empty
+                    if not any(entry.iterdir()):
+                        entry.rmdir()
+                        done.append(entry)
                     continue
                 claimed = "claimed" in mark.read_text(errors="replace")
                 shutil.rmtree(entry)
@@ -302,7 +306,11 @@ class Output:
 def _make_tmp(final: Path, claimed: bool) -> Path:
     tmp = final.parent / f".{final.name}.tmp-{os.getpid()}-{next(_serial)}"
     tmp.mkdir()
-    (tmp / PARTIAL_MARK).write_text(f"pid {os.getpid()}{' claimed' if claimed else ''}\n")
+    try:
+        (tmp / PARTIAL_MARK).write_text(f"pid {os.getpid()}{' claimed' if claimed else ''}\n")
+    except BaseException:  # a signal (or a full disk) between the two steps: leave nothing
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     return tmp
 
 

@@ -10,8 +10,11 @@ them), take SIGTERM's default action, and are killed by the kernel when their pa
 
 from __future__ import annotations
 
+import os
 import signal
+import sys
 from types import FrameType
+from typing import NoReturn
 
 HANDLED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
@@ -51,3 +54,13 @@ def restore() -> None:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+
+def leave(code: int) -> NoReturn:
+    """Exit at once with ``code`` once an :class:`Interrupted` has unwound the command (its
+    outputs discarded, its workers killed): the interpreter's exit handlers are skipped, since
+    the process pool's would write to the pipes of the workers just killed (a traceback on
+    stderr) and an abandoned solver thread would keep the process alive."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

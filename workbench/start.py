@@ -18,7 +18,7 @@ def main() -> None:
         cli_main()
     except signals.Interrupted as stop:
         print(f"workbench: stopped by {stop.name}; unfinished outputs removed", file=sys.stderr)
-        sys.exit(stop.exit_code)
+        signals.leave(stop.exit_code)
 
 
 if __name__ == "__main__":
