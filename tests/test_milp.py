@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from optimizer.shifts.milp import lp_relaxation, solve, solve_model
+from optimizer.shifts.milp import lp_relaxation, minimum_shortfall, solve, solve_model
 from optimizer.shifts.model import PENALTY, build_model
 from optimizer.shifts.problem import (
     AsyncNeed,
@@ -598,3 +598,21 @@ def test_time_limit_without_plan_fails_cleanly() -> None:
     assert "no plan" in sol.message
     # the same model solves at once with time to do it
     assert solve(problem, time_limit_s=30.0).status == "optimal"
+
+
+def test_a_solve_stopped_by_its_time_limit_is_not_called_infeasible() -> None:
+    """Issue 10 point 1: HiGHS stopped by its time limit with an incumbent that falls short
+    (on this machine, 2 s into the week of ``benchmarks.milp_scale``: 3,360 cells short while
+    its bound, about 262k, allowed full coverage) was reported "infeasible". Infeasibility is
+    now claimed only when the LP relaxation's least shortfall proves it: here the LP covers
+    every need, so the status is "feasible" (or "optimal" on a machine fast enough to finish),
+    never "infeasible", and a short incumbent says it is not proven."""
+    from benchmarks import milp_scale
+
+    problem = milp_scale.build_problem()
+    sol = solve_model(build_model(problem), "highs", time_limit_s=2.0, mip_gap=0.0)
+    assert sol.status in ("feasible", "optimal"), sol.message
+    if sol.shortfalls:
+        assert "not proven necessary: the LP relaxation covers every need" in sol.message
+    least = minimum_shortfall(build_model(problem))
+    assert least == pytest.approx(0.0, abs=1e-7)
