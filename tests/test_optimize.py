@@ -181,8 +181,10 @@ def test_lp_file_names_variables_and_constraints(optimized: tuple[Path, Any]) ->
     assert "cover_voice_en_8" in text and "capacity_hub_8" in text
 
 
-def test_a_language_nobody_speaks_is_infeasible_with_exit_3(tmp_path: Path) -> None:
-    """Exit 3 naming the channel and the language when no site speaks it."""
+def test_a_language_nobody_speaks_is_planned_around_with_exit_3(tmp_path: Path) -> None:
+    """A language no site speaks: the rest is planned and written (exit 3, issue 10 point 1),
+    the unserved demand named with its channel, language, volume and times; before, exit 3
+    with nothing written."""
     raw = day_scenario()
     raw["regions"] = [
         {"name": "here", "timezone": "UTC", "share": 0.8, "language": "en"},
@@ -192,11 +194,19 @@ def test_a_language_nobody_speaks_is_infeasible_with_exit_3(tmp_path: Path) -> N
         app, ["optimize", str(write(tmp_path, raw)), "--out", str(tmp_path / "out")]
     )
     assert result.exit_code == 3, result.output
-    assert "channel 'voice', language 'fi': no site has the skill and speaks the language" in (
-        " ".join(result.output.split())
-    )
+    text = " ".join(result.output.split())
+    assert (
+        "target missed: channel 'voice', language 'fi': unserved, no site has the skill and "
+        "speaks the language: 144.0 expected contacts in 12 intervals, 2026-01-05 08:00-19:59 "
+        "local (08:00-19:59 UTC)"
+    ) in text
+    assert "would need a site with skill 'voice' that speaks 'fi'" in text
     assert "Traceback" not in result.output
-    assert not (tmp_path / "out").exists()
+    plan = json.loads((tmp_path / "out" / "plan.json").read_text())
+    assert plan["verification"]["meets_targets"] is False
+    unserved = {(u["channel"], u["group"]) for u in plan["unserved"]}
+    assert unserved == {("voice", "fi"), ("email", "fi")}
+    assert (tmp_path / "out" / "roster.csv").exists()
 
 
 def test_max_agents_too_low_is_infeasible_with_exit_3(tmp_path: Path) -> None:
@@ -238,3 +248,34 @@ def test_cbc_gives_the_same_optimum_as_highs(tmp_path: Path) -> None:
     cbc = solve(problem, solver="cbc", mip_gap=0.0)
     assert highs.status == cbc.status == "optimal"
     assert highs.objective == pytest.approx(cbc.objective, rel=1e-6)
+
+
+def test_hours_no_template_covers_are_planned_around_and_reported(tmp_path: Path) -> None:
+    """Shifts that end by 18:00 while voice and email arrive until 20:00 (issue 10 points 1
+    and 7): a plan for the rest is written, exit 3, and the two uncoverable hours are named
+    with their volume (60 calls an hour, 10 emails an hour) and times; before, "no roster can
+    meet the requirements" and nothing written."""
+    raw = day_scenario()
+    raw["shifts"][0]["starts"] = {"from": "07:00", "to": "14:00", "every": "1h"}
+    del raw["roster"]
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["optimize", str(write(tmp_path, raw)), "--out", str(out)])
+    assert result.exit_code == 3, result.output
+    text = " ".join(result.output.split())
+    assert (
+        "channel 'voice', language 'en': unserved, no shift template of the sites that serve "
+        "it covers these hours: 120.0 expected contacts in 2 intervals, 2026-01-05 "
+        "18:00-19:59 local (18:00-19:59 UTC)"
+    ) in text
+    assert "channel 'email', language 'en': unserved" in text
+    plan = json.loads((out / "plan.json").read_text())
+    voice = sorted(u["interval"] for u in plan["unserved"] if u["channel"] == "voice")
+    assert voice == ["2026-01-05T18:00:00Z", "2026-01-05T19:00:00Z"]
+    assert plan["verification"]["meets_targets"] is False
+    roster = pd.read_csv(out / "roster.csv")
+    assert roster["agents"].sum() > 0
+    # hours that can be covered are: voice between 08:00 and 17:59 is staffed
+    intervals = pd.read_csv(out / "intervals.csv")
+    voice_day = intervals[(intervals["channel"] == "voice") & (intervals["offered"] > 0)]
+    staffed = voice_day[voice_day["interval_start"] < "2026-01-05T18:00:00Z"]
+    assert (staffed["agents_on_duty"] > 0).all()

@@ -446,9 +446,10 @@ def optimize(scenario: Scenario, workers: int = 1, max_iterations: int | None = 
     and bot levels, its ``[run]`` set to the verification seed), ``roster``, ``bot_levels``
     (containment [share] by channel), ``verified`` (``Results`` on a fresh seed),
     ``meets_targets``, ``capacity_bound`` (the sites' ``max_agents`` bind) and ``notes``; see
-    ``iterations(plan)`` and ``roster(plan.scenario)``. When ``max_agents`` binds, the best
-    plan within it is returned (``capacity_bound``); a plan that cannot exist at all (a
-    language nobody speaks) raises ``OptimizeError`` naming the cause.
+    ``iterations(plan)`` and ``roster(plan.scenario)``. The best plan found is always
+    returned: with ``max_agents`` binding (``capacity_bound``), and with demand no shift can
+    serve (a language nobody speaks, hours no template covers) planned around and listed in
+    ``plan.unserved``. ``OptimizeError`` only when the solver finds no plan in the first round.
     """
     return run_optimizer(scenario, workers=workers, max_iterations=max_iterations)
 

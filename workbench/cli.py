@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import sys
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,7 +17,7 @@ import typer
 from optimizer.plan.files import plan_files
 from optimizer.plan.loop import Iteration, OptimizeError
 from optimizer.plan.loop import optimize as run_optimizer
-from optimizer.plan.summary import plan_json, plan_timings
+from optimizer.plan.summary import missed_targets, plan_json, plan_timings
 from scenarios.loader import Sources, check_file, read_raw
 from scenarios.problems import Problem
 from scenarios.schema import Scenario
@@ -225,8 +224,8 @@ def _optimize(
                 address=address,
             )
     except OptimizeError as error:
-        _place_lp(lp_tmp, lp)  # kept: the model is what explains an infeasibility
-        err_console.print(f"{file}: infeasible: {error}", markup=False, highlight=False)
+        _place_lp(lp_tmp, lp)  # kept: the model is what explains a solver failure
+        err_console.print(f"{file}: no plan: {error}", markup=False, highlight=False)
         raise typer.Exit(EXIT_INFEASIBLE) from None
     except BaseException:
         if lp_tmp is not None:
@@ -257,13 +256,11 @@ def _optimize(
         f"verified on fresh seed {verify.seed}: the plan {verdict}; results in {written}",
         highlight=False,
     )
-    if not plan.meets_targets and plan.capacity_bound:
-        err_console.print(
-            f"{file}: infeasible: the targets cannot be met within max_agents; "
-            f"{plan.notes[-1] if plan.notes else ''}",
-            markup=False,
-            highlight=False,
-        )
+    if not plan.meets_targets:
+        for reason in missed_targets(plan):
+            err_console.print(
+                f"{file}: target missed: {reason}", markup=False, highlight=False, soft_wrap=True
+            )
         raise typer.Exit(EXIT_INFEASIBLE)
 
 
@@ -281,7 +278,7 @@ def main() -> None:
             markup=False,
             highlight=False,
         )
-        sys.exit(stop.exit_code)
+        signals.leave(stop.exit_code)
 
 
 if __name__ == "__main__":

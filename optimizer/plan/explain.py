@@ -3,13 +3,18 @@ plan may cost more than a hand-made roster."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
+from optimizer.requirements import Requirements
+from optimizer.shifts.coverable import NO_SITE, Unserved
 from optimizer.shifts.problem import ShiftProblem, Shortfall, Solution
 from scenarios.timeline import Horizon
 
 if TYPE_CHECKING:
     from optimizer.plan.loop import Iteration
+    from optimizer.plan.verdict import Short
+    from simulation.results import Results
 
 
 def sites_at_max(problem: ShiftProblem, solution: Solution) -> dict[str, int]:
@@ -82,3 +87,100 @@ def hand_roster_notes(hand: Iteration, plan_cost: float) -> list[str]:
         f"cost: the plan costs {plan_cost - hand.cost:+,.0f} "
         f"({100 * (plan_cost / hand.cost - 1):+.1f} %) against it"
     ]
+
+
+def _runs(intervals: list[int]) -> list[tuple[int, int]]:
+    """Consecutive interval indexes merged into (first, last) runs."""
+    runs: list[tuple[int, int]] = []
+    for t in sorted(set(intervals)):
+        if runs and t == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], t)
+        else:
+            runs.append((t, t))
+    return runs
+
+
+def describe_times(intervals: list[int], horizon: Horizon, shown: int = 3) -> str:
+    """Intervals as runs on the planning clock and in UTC, the first ``shown`` of them:
+    ``2026-06-01 03:00-04:59 local (00:00-01:59 UTC), ... and 4 more runs``."""
+    local = horizon.interval_starts_local
+    utc = horizon.interval_starts_utc
+    step = dt.timedelta(seconds=horizon.interval_s)
+    runs = _runs(intervals)
+    parts = []
+    for first, last in runs[:shown]:
+        ends_local = local[last] + step - dt.timedelta(minutes=1)
+        ends_utc = utc[last] + step - dt.timedelta(minutes=1)
+        # a run past midnight shows the date it ends on
+        end_local = ends_local.strftime(
+            "%H:%M" if ends_local.date() == local[first].date() else "%Y-%m-%d %H:%M"
+        )
+        end_utc = ends_utc.strftime(
+            "%H:%M" if ends_utc.date() == utc[first].date() else "%Y-%m-%d %H:%M"
+        )
+        parts.append(
+            f"{local[first].strftime('%Y-%m-%d %H:%M')}-{end_local} local "
+            f"({utc[first].strftime('%H:%M')}-{end_utc} UTC)"
+        )
+    more = f" and {len(runs) - shown} more runs" if len(runs) > shown else ""
+    return ", ".join(parts) + more
+
+
+def describe_unserved(
+    unserved: tuple[Unserved, ...], requirements: Requirements, horizon: Horizon
+) -> list[str]:
+    """One line per channel and language group left unserved: why, how many contacts
+    (expected, before any bot), when, and what would serve them."""
+    table = requirements.table
+    lines = []
+    grouped: dict[tuple[str, str, str], list[int]] = {}
+    for item in unserved:
+        grouped.setdefault((item.channel, item.group, item.reason), []).append(item.interval)
+    for (channel, group, reason), intervals in grouped.items():
+        mine = table[(table["channel"] == channel) & (table["group"] == group)]
+        lowest = mine["option"].min()  # no bot, or its lowest containment
+        rows = mine[(mine["option"] == lowest) & mine["interval"].isin(intervals)]
+        contacts = float(rows["arrivals"].sum())
+        lift = (
+            f"a site with skill '{channel}' that speaks '{group}'"
+            if reason == NO_SITE
+            else f"a shift template covering these hours at a site serving '{group}'"
+        )
+        lines.append(
+            f"channel '{channel}', language '{group}': unserved, {reason}: {contacts:,.1f} "
+            f"expected contacts in {len(intervals)} intervals, "
+            f"{describe_times(intervals, horizon)}; would need {lift}"
+        )
+    return lines
+
+
+def describe_misses(
+    shorts: list[Short], results: Results, horizon: Horizon, mode: str
+) -> list[str]:
+    """One line per channel with cells short in the verdict: how many, the share of the
+    channel's volume they hold, the worst service level and when (interval targets)."""
+    offered = results.intervals.pivot_table(
+        index="interval_start", columns="channel", values="offered", aggfunc="sum"
+    )
+    labels = horizon.interval_starts_utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+    lines = []
+    by_channel: dict[str, list[Short]] = {}
+    for short in shorts:
+        by_channel.setdefault(short.channel, []).append(short)
+    for channel, items in by_channel.items():
+        worst = min(items, key=lambda s: s.service_level)
+        line = (
+            f"channel '{channel}': {len(items)} {'intervals' if mode == 'interval' else 'days'} "
+            f"below target {100 * worst.target:.0f} % (worst {100 * worst.service_level:.1f} %)"
+        )
+        if mode == "interval" and channel in offered.columns:
+            volume = offered[channel]
+            short_volume = float(volume.reindex([labels[s.cell] for s in items]).sum())
+            total = float(volume.sum())
+            share = short_volume / total if total > 0 else 0.0
+            line += (
+                f", {short_volume:,.1f} contacts ({100 * share:.1f} % of the channel's), "
+                f"{describe_times([s.cell for s in items], horizon)}"
+            )
+        lines.append(line)
+    return lines

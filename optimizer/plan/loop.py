@@ -29,6 +29,7 @@ from optimizer.plan.explain import describe_shortfalls, hand_roster_notes, sites
 from optimizer.plan.verdict import Short, fresh_seed, shortfalls
 from optimizer.requirements import Requirements, requirements
 from optimizer.shifts.columns import candidate_columns, roster_rows
+from optimizer.shifts.coverable import Unserved, split_uncoverable
 from optimizer.shifts.milp import solve
 from optimizer.shifts.problem import ShiftProblem, Shortfall, Solution
 from scenarios.schema import RosterRow, Scenario
@@ -38,7 +39,7 @@ from simulation.results import Results
 
 
 class OptimizeError(Exception):
-    """No plan can meet the requirements, or the solver failed; ``str`` names the cause."""
+    """The solver found no plan at all (not even one that falls short); ``str`` says why."""
 
     def __init__(self, message: str, shortfalls: tuple[Shortfall, ...] = ()) -> None:
         super().__init__(message)
@@ -90,6 +91,9 @@ class Plan:
     chosen: int
     """Index of the iteration whose plan was kept (the fewest cells short, then the cheaper)."""
     notes: list[str] = field(default_factory=list)
+    unserved: tuple[Unserved, ...] = ()
+    """Requirements no candidate shift can cover (``optimizer.shifts.coverable``): planned
+    around, left unstaffed."""
 
     @property
     def capacity_bound(self) -> bool:
@@ -99,10 +103,10 @@ class Plan:
 
     @property
     def meets_targets(self) -> bool:
-        """True if the fresh-seed check shows no significant shortfall and every channel's
-        whole-horizon service level meets its target."""
+        """True if the fresh-seed check shows no significant shortfall, every channel's
+        whole-horizon service level meets its target and no demand is left unserved."""
         channels_met = all(kpi["met"] for kpi in self.verified.summary["channels"].values())
-        return channels_met and not self.verified_shorts
+        return channels_met and not self.verified_shorts and not self.unserved
 
 
 def _apply(scenario: Scenario, rows: tuple[RosterRow, ...], levels: dict[str, float]) -> Scenario:
@@ -129,9 +133,11 @@ def optimize(
     ``workers``, ``executor`` and ``address`` say where the verification replications run
     (``simulation.simulate``); the plan does not depend on them.
 
-    Raises ``OptimizeError`` naming the channel, language, interval and sites when no roster
-    can cover the requirements (a language nobody speaks, sites at ``max_agents``), or when the
-    solver fails.
+    Always returns the best plan found: requirements no candidate shift can cover (a
+    language nobody speaks, hours no template covers) are left out of the MILP and listed in
+    ``Plan.unserved``; a MILP bound by ``max_agents`` (proven by its LP relaxation) or stopped
+    by its time limit with a plan that falls short is simulated as it is, and ``notes`` say so.
+    Raises ``OptimizeError`` only when the solver finds no plan at all in the first round.
     """
     config = scenario.optimizer
     horizon = Horizon.of(scenario)
@@ -165,6 +171,7 @@ def optimize(
         )
 
     best: tuple[int, float, int, Scenario, tuple[RosterRow, ...], dict[str, float]] | None = None
+    unserved: tuple[Unserved, ...] = ()
     capacity_note = ""
     bound_rounds = 0
     for number in range(rounds):
@@ -176,6 +183,9 @@ def optimize(
             bots=req.bot_choices(),
             max_agents=max_agents,
         )
+        problem, uncoverable = split_uncoverable(problem)
+        if number == 0:
+            unserved = uncoverable
         solution = solve(
             problem,
             solver=config.solver,
@@ -184,24 +194,30 @@ def optimize(
             lp_path=lp_path if number == 0 else None,
         )
         if solution.status == "failed":
-            raise OptimizeError(f"the {solution.solver} solver failed: {solution.message}")
+            if best is None:
+                raise OptimizeError(f"the {solution.solver} solver failed: {solution.message}")
+            notes.append(
+                f"stopped after iteration {number - 1}: the solver found no plan in iteration "
+                f"{number} ({solution.message}); the best plan so far is kept"
+            )
+            break
         if solution.status == "infeasible":
-            unserved = tuple(s for s in solution.shortfalls if not s.sites)
+            # proven (LP relaxation): within max_agents no plan covers the requirements;
+            # simulate the best plan anyway (pooling across channels often does better than
+            # per-channel requirements), and say so
             binding = sites_at_max(problem, solution)
-            if unserved or not binding:
-                raise OptimizeError(
-                    "no roster can meet the requirements:\n"
-                    + describe_shortfalls(unserved or solution.shortfalls, horizon, binding),
-                    solution.shortfalls,
-                )
-            # bound by max_agents: simulate the best plan anyway (pooling across channels
-            # often does better than per-channel requirements), and say so
             capacity = describe_shortfalls(solution.shortfalls, horizon, binding)
             capacity_note = f"iteration {number}: analytic requirements exceed max_agents:\n"
             capacity_note += capacity
             bound_rounds += 1
         else:
             bound_rounds = 0
+            if solution.shortfalls:
+                notes.append(
+                    f"iteration {number}: the solver's plan falls short of the requirements in "
+                    f"{len(solution.shortfalls)} channel-group-intervals, not proven necessary "
+                    f"({solution.message}); simulated as it is"
+                )
         rows = roster_rows(scenario, columns, solution.agents)
         levels = {
             c.name: solution.bot_levels.get(c.name, c.bot.containment)
@@ -264,4 +280,5 @@ def optimize(
         requirements=req,
         chosen=chosen,
         notes=notes,
+        unserved=unserved,
     )

@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from optimizer.plan.explain import describe_misses, describe_unserved
 from optimizer.plan.loop import Iteration, Plan
 from scenarios.timeline import Horizon
 
@@ -52,6 +53,7 @@ def plan_json(plan: Plan) -> dict[str, Any]:
     assert last is not None
     first = plan.iterations[0]
     summary = plan.verified.summary
+    utc_labels = horizon.interval_starts_utc.strftime("%Y-%m-%dT%H:%M:%SZ")
     document: dict[str, Any] = {
         "scenario": plan.scenario.scenario.name,
         "solver": last.solver,
@@ -115,6 +117,17 @@ def plan_json(plan: Plan) -> dict[str, Any]:
                 for name, kpi in summary["channels"].items()
             },
         },
+        "unserved": [
+            {
+                "channel": u.channel,
+                "group": u.group,
+                "interval": str(utc_labels[u.interval]),
+                "interval_local": horizon.interval_starts_local[u.interval].isoformat(),
+                "requirement": round(u.amount, 4),
+                "reason": u.reason,
+            }
+            for u in plan.unserved
+        ],
         "notes": plan.notes,
     }
     return document
@@ -126,3 +139,29 @@ def plan_timings(plan: Plan) -> dict[str, Any]:
     return {
         "solve_s": [round(i.solution.solve_s, 3) for i in plan.iterations if i.solution is not None]
     }
+
+
+def missed_targets(plan: Plan) -> list[str]:
+    """Why a plan does not meet every target, one line per reason (empty when it does):
+    demand no shift can serve, channels below target over the horizon, cells short in the
+    fresh-seed verdict (with their volume and times) and a binding ``max_agents``."""
+    horizon = Horizon.of(plan.scenario)
+    lines = describe_unserved(plan.unserved, plan.requirements, horizon)
+    for name, kpi in plan.verified.summary["channels"].items():
+        if not kpi["met"]:
+            level = kpi["service_level"]["mean"]
+            shown = "undefined" if level is None else f"{100 * level:.1f} %"
+            lines.append(
+                f"channel '{name}': service level {shown} over the horizon, target "
+                f"{100 * kpi['target']['share']:.0f} %"
+            )
+    lines += describe_misses(
+        plan.verified_shorts, plan.verified, horizon, plan.scenario.optimizer.targets
+    )
+    if plan.capacity_bound:
+        lines += [
+            n.replace(":\n", ": ").replace("\n", "; ")
+            for n in plan.notes
+            if "exceed max_agents" in n
+        ]
+    return lines

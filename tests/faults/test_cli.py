@@ -139,7 +139,7 @@ def test_emoji_code_in_value_is_shown_as_typed(tmp_path: Path) -> None:
 
 def test_long_message_not_wrapped_off_terminal(tmp_path: Path) -> None:
     """A problem about a 300-character scenario path is one line on a stderr that is not a
-    terminal (a CI log), whatever COLUMNS says: the optimizer's infeasible verdict, a usage
+    terminal (a CI log), whatever COLUMNS says: the optimizer's verdict, a usage
     error and a missing file."""
     deep = tmp_path / ("d" * (300 - len(str(tmp_path)) - len("/s.toml") - 1))
     raw = day_scenario()
@@ -151,8 +151,8 @@ def test_long_message_not_wrapped_off_terminal(tmp_path: Path) -> None:
     assert len(str(scenario)) == 300
     done = cli(["optimize", str(scenario), "--out", str(tmp_path / "out")])
     assert done.returncode == 3, done.stderr
-    verdict = [line for line in lines(done.stderr) if "infeasible" in line]
-    assert verdict and verdict[0].startswith(f"{scenario}: infeasible: "), done.stderr
+    verdict = [line for line in lines(done.stderr) if "target missed" in line]
+    assert verdict and verdict[0].startswith(f"{scenario}: target missed: "), done.stderr
     done = cli(["simulate", str(scenario), "--replications", "0"])
     assert done.returncode == 2
     assert "--replications" in one_line(done.stderr)
