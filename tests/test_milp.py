@@ -602,8 +602,9 @@ def test_time_limit_without_plan_fails_cleanly() -> None:
 
 def test_a_solve_stopped_by_its_time_limit_is_not_called_infeasible() -> None:
     """Issue 10 point 1: HiGHS stopped by its time limit with an incumbent that falls short
-    (on this machine, 2 s into the week of ``benchmarks.milp_scale``: 3,360 cells short while
-    its bound, about 262k, allowed full coverage) was reported "infeasible". Infeasibility is
+    (on this machine, 2 s into the week of ``benchmarks.milp_scale``: 3,360 cells short; at
+    4 s, 169 short while its bound, 262,146, allowed full coverage) was reported "infeasible",
+    as the 6-site global-retail was at its 120 s limit (issue 10). Infeasibility is
     now claimed only when the LP relaxation's least shortfall proves it: here the LP covers
     every need, so the status is "feasible" (or "optimal" on a machine fast enough to finish),
     never "infeasible", and a short incumbent says it is not proven."""
