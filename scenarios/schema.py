@@ -104,6 +104,15 @@ class Verify(Model):
 
     replications: int = Field(10, ge=2, le=10_000, description="Replications per check.")
     confidence: float = Field(0.95, gt=0.5, lt=1.0, description="Confidence level.")
+    tolerance: float = Field(
+        0.02,
+        ge=0.0,
+        le=0.5,
+        description=(
+            "A cell meets its target when its expected service level is at least target "
+            "minus this share (0.02 = 2 points)."
+        ),
+    )
 
 
 class OptimizerConfig(Model):
@@ -114,7 +123,7 @@ class OptimizerConfig(Model):
         120.0, le=DAY_S, description="Solver time limit, e.g. '120s'."
     )
     mip_gap: float = Field(0.01, ge=0.0, le=1.0, description="Relative MIP gap to stop at.")
-    verify: Verify = Field(Verify(), description="{ replications, confidence }.")
+    verify: Verify = Field(Verify(), description="{ replications, confidence, tolerance }.")
     max_iterations: int = Field(8, ge=1, le=100, description="Simulate-and-correct rounds.")
     targets: Literal["interval", "daily"] = Field(
         "interval", description="Meet targets in every interval, or each day as a whole."

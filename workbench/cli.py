@@ -17,7 +17,7 @@ import typer
 from optimizer.plan.files import plan_files
 from optimizer.plan.loop import Iteration, OptimizeError
 from optimizer.plan.loop import optimize as run_optimizer
-from optimizer.plan.summary import missed_targets, plan_json, plan_timings
+from optimizer.plan.summary import missed_targets, plan_json, plan_timings, verdict_line
 from scenarios.loader import Sources, check_file, read_raw
 from scenarios.problems import Problem
 from scenarios.schema import Scenario
@@ -250,8 +250,16 @@ def _optimize(
     out_console.print(kpi_table(plan.verified.summary))
     out_console.print(comparison_table(plan_json(plan)))
     verdict = "meets every target" if plan.meets_targets else "does NOT meet every target"
+    power = plan.power.get("median")
+    if plan.meets_targets and power is not None and power < 0.8:
+        verdict = (
+            f"meets every target the test can see (power {power:.2f} against a "
+            f"{100 * plan.power['effect']:g}-point miss; raise [optimizer.verify] replications "
+            "for a stronger verdict)"
+        )
     for note in plan.notes:
         out_console.print(f"note: {note}", highlight=False, markup=False)
+    out_console.print(verdict_line(plan), highlight=False, markup=False, soft_wrap=True)
     out_console.print(
         f"verified on fresh seed {verify.seed}: the plan {verdict}; results in {written}",
         highlight=False,

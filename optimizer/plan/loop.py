@@ -13,20 +13,28 @@
    stops early once the MILP is bound by ``max_agents`` twice in a row) is simulated again on a
    fresh seed, and the report says whether it still meets every target.
 
-A channel "falls short" in a cell (interval or day) when the Student-t interval over
-replications (at ``verify.confidence``) of its service level lies wholly below the target
-share: cells with a handful of contacts are not chased on noise.
+A channel "falls short" in a cell (interval or day) when a one-sided Student-t test over
+replications rejects "mean service level >= target - ``verify.tolerance``" at level
+``1 - verify.confidence`` (``verdict.shortfalls``; the final verdict with Benjamini-Hochberg
+control across cells): cells with a handful of contacts are not chased on noise.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from optimizer.plan.aim import Aim, aim
 from optimizer.plan.corrections import raise_requirements
 from optimizer.plan.explain import describe_shortfalls, hand_roster_notes, sites_at_max
-from optimizer.plan.verdict import Short, fresh_seed, shortfalls
+from optimizer.plan.verdict import (
+    Short,
+    below_target_shares,
+    fresh_seed,
+    shortfalls,
+    verdict_power,
+)
 from optimizer.requirements import Requirements, requirements
 from optimizer.shifts.columns import candidate_columns, roster_rows
 from optimizer.shifts.coverable import Unserved, split_uncoverable
@@ -94,6 +102,11 @@ class Plan:
     unserved: tuple[Unserved, ...] = ()
     """Requirements no candidate shift can cover (``optimizer.shifts.coverable``): planned
     around, left unstaffed."""
+    power: dict[str, Any] = field(default_factory=dict)
+    """The verdict's power against a cell 3 points below target (``verdict.verdict_power``)."""
+    below_target: dict[str, Any] = field(default_factory=dict)
+    """Shares of cells and of volume below target - tolerance on the fresh seed, with their
+    confidence intervals, per line and ``"all"`` (``verdict.below_target_shares``)."""
 
     @property
     def capacity_bound(self) -> bool:
@@ -147,6 +160,7 @@ def optimize(
     seed = scenario.run.seed
     replications = config.verify.replications
     confidence = config.verify.confidence
+    tolerance = config.verify.tolerance
     rounds = config.max_iterations if max_iterations is None else max_iterations
     adjust: dict[tuple[str, str, int], float] = {}
     iterations: list[Iteration] = []
@@ -165,7 +179,7 @@ def optimize(
             executor=executor,
             address=address,
         )
-        shorts, judged = shortfalls(results, config.targets, confidence)
+        shorts, judged = shortfalls(results, config.targets, confidence, tolerance=tolerance)
         return Iteration(
             number, solution, results, shorts, judged, results.summary["cost"]["total"]
         )
@@ -259,9 +273,11 @@ def optimize(
         candidate, workers=workers, confidence=confidence, executor=executor, address=address
     )
     verified_shorts, verified_judged = shortfalls(
-        verified, config.targets, confidence, control_fdr=True
+        verified, config.targets, confidence, control_fdr=True, tolerance=tolerance
     )
-    raw_shorts, _ = shortfalls(verified, config.targets, confidence)
+    raw_shorts, _ = shortfalls(verified, config.targets, confidence, tolerance=tolerance)
+    power = verdict_power(verified, config.targets, confidence, tolerance)
+    below = below_target_shares(verified, config.targets, confidence, tolerance, verify_seed)
     hand = None
     if scenario.roster:
         hand = judge(-1, None, scenario)
@@ -281,4 +297,6 @@ def optimize(
         chosen=chosen,
         notes=notes,
         unserved=unserved,
+        power=power,
+        below_target=below,
     )

@@ -54,6 +54,7 @@ def plan_json(plan: Plan) -> dict[str, Any]:
     first = plan.iterations[0]
     summary = plan.verified.summary
     utc_labels = horizon.interval_starts_utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+    labels = utc_labels if mode == "interval" else pd.Index([d.isoformat() for d in horizon.dates])
     document: dict[str, Any] = {
         "scenario": plan.scenario.scenario.name,
         "solver": last.solver,
@@ -98,15 +99,21 @@ def plan_json(plan: Plan) -> dict[str, Any]:
             "cost": summary["cost"]["total"],
             "cells_short": len(plan.verified_shorts),
             "cells_short_per_cell_test": len(plan.verified_raw_shorts),
+            "tolerance": plan.scenario.optimizer.verify.tolerance,
             "test": (
-                "one-sided Student-t over replications per cell, H0: service level >= target; "
-                "Benjamini-Hochberg FDR control across cells at 1 - verify.confidence"
+                "one-sided Student-t over replications per cell, H0: mean service level >= "
+                "target - verify.tolerance; Benjamini-Hochberg FDR control across cells at "
+                "1 - verify.confidence"
             ),
+            "power": plan.power,
+            "below_target": plan.below_target,
             "short": [
                 {
                     "channel": s.channel,
                     "cell": s.cell,
+                    "interval" if mode == "interval" else "day": str(labels[s.cell]),
                     "service_level": round(s.service_level, 4),
+                    "target": s.target,
                     "p_value": float(f"{s.p_value:.4g}"),
                 }
                 for s in plan.verified_shorts
@@ -165,3 +172,29 @@ def missed_targets(plan: Plan) -> list[str]:
             if "exceed max_agents" in n
         ]
     return lines
+
+
+def verdict_line(plan: Plan) -> str:
+    """The verdict's figures in one line: shares of cells and of volume below target -
+    tolerance with their confidence interval, and the power against a 3-point miss."""
+    tolerance = plan.scenario.optimizer.verify.tolerance
+    confidence = plan.scenario.optimizer.verify.confidence
+    every = plan.below_target.get("all", {})
+    parts = []
+    for kind, what in (("cells", "of cells"), ("volume", "of contacts")):
+        if kind in every:
+            f = every[kind]
+            parts.append(
+                f"{100 * f['estimate']:.1f} % {what} ({100 * confidence:.0f} % CI "
+                f"{100 * f['low']:.1f}-{100 * f['high']:.1f} %)"
+            )
+    line = f"below target - {100 * tolerance:g} points: " + (", ".join(parts) or "no cells judged")
+    power = plan.power
+    if power.get("median") is not None:
+        needed = power.get("replications_for_0_8")
+        line += (
+            f"; power to catch a cell {100 * power['effect']:g} points below target: median "
+            f"{power['median']:.2f} with {plan.verified.summary['replications']} replications"
+            + (f" (0.8 needs about {needed})" if needed else "")
+        )
+    return line
