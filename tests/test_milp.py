@@ -617,3 +617,22 @@ def test_a_solve_stopped_by_its_time_limit_is_not_called_infeasible() -> None:
         assert "not proven necessary: the LP relaxation covers every need" in sol.message
     least = minimum_shortfall(build_model(problem))
     assert least == pytest.approx(0.0, abs=1e-7)
+
+
+def test_solver_progress_is_reported_while_highs_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 10 point 6: the solver's progress while it runs. Every ``PROGRESS_S`` (1 s here)
+    of a HiGHS solve, ``on_progress`` gets the wall time and, once HiGHS has a plan, its best
+    objective, bound and gap; the solution is the same as without it."""
+    from benchmarks import milp_scale
+    from optimizer.shifts.milp import InterruptibleHiGHS, SolverProgress
+
+    monkeypatch.setattr(InterruptibleHiGHS, "PROGRESS_S", 1.0)
+    heard: list[SolverProgress] = []
+    model = build_model(milp_scale.build_problem())
+    sol = solve_model(model, "highs", time_limit_s=6.0, mip_gap=0.0, on_progress=heard.append)
+    assert sol.status in ("feasible", "optimal")
+    assert len(heard) >= 3
+    elapsed = [h.elapsed_s for h in heard]
+    assert elapsed == sorted(elapsed) and elapsed[0] >= 1.0 and elapsed[-1] <= sol.solve_s + 0.5
+    found = [h for h in heard if math.isfinite(h.best)]
+    assert all(h.bound <= h.best for h in found)

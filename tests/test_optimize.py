@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +103,18 @@ def test_optimize_meets_targets_and_writes_every_output(optimized: tuple[Path, A
     """The verified plan meets every target on a fresh seed; all of SPEC section 5 is there."""
     out, result = optimized
     assert result.exit_code == 0, result.output
+    # progress: round i of N with the time elapsed and an estimate of the time left
+    assert "round 1 of 6: solving (0 s elapsed, time left known after the first round)" in (
+        result.output
+    )
+    assert re.search(
+        r"round 2 of 6: solving \(\d+ s elapsed, at most about \d+ s left\)", result.output
+    )
+    # the verdict's figures: shares below target with an interval, and the power
+    assert re.search(
+        r"below target - 2 points: [\d.]+ % of cells \(95 % CI [\d.]+-[\d.]+ %\)", result.output
+    )
+    assert "power to catch a cell 3 points below target: median" in result.output
     names = {p.name for p in out.iterdir()}
     assert {
         "roster.csv",

@@ -7,6 +7,7 @@ Exit codes: 0 success; 1 regression drift; 2 bad input (problems listed, never a
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import time
 from pathlib import Path
@@ -18,6 +19,7 @@ from optimizer.plan.files import plan_files
 from optimizer.plan.loop import Iteration, OptimizeError
 from optimizer.plan.loop import optimize as run_optimizer
 from optimizer.plan.summary import missed_targets, plan_json, plan_timings, verdict_line
+from optimizer.shifts.milp import SolverProgress
 from scenarios.loader import Sources, check_file, read_raw
 from scenarios.problems import Problem
 from scenarios.schema import Scenario
@@ -167,6 +169,15 @@ def optimize(
         )
 
 
+def _duration(seconds: float) -> str:
+    """``42 s``, ``3 min 05 s``: a wall time for the progress lines."""
+    seconds = max(0.0, seconds)
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest:02d} s"
+
+
 def _is_lp_file(path: Path) -> bool:
     """An LP file as PuLP writes it (first line a ``\\* ... *\\`` comment): --lp may replace it."""
     try:
@@ -198,12 +209,45 @@ def _optimize(
 ) -> None:
     """The optimize command once its output folder is claimed."""
 
+    rounds_began: list[float] = []
+
+    def on_round(number: int, rounds: int) -> None:
+        now = time.perf_counter()
+        rounds_began.append(now)
+        elapsed = now - clock
+        if number == 0:
+            left = "time left known after the first round"
+        else:
+            per_round = (now - rounds_began[0]) / number
+            # the rounds left, then the fresh-seed verification and the hand roster (about one)
+            left = f"at most about {_duration(per_round * (rounds - number + 1))} left"
+        err_console.print(
+            f"round {number + 1} of {rounds}: solving ({_duration(elapsed)} elapsed, {left})",
+            highlight=False,
+            markup=False,
+        )
+
+    def on_solver(progress: SolverProgress) -> None:
+        if math.isfinite(progress.best):
+            found = (
+                f"best {progress.best:,.0f}, bound {progress.bound:,.0f}, "
+                f"gap {100 * progress.gap:.2f}%"
+            )
+        else:
+            found = "no plan yet (presolve and root LP)"
+        err_console.print(
+            f"  solver {progress.elapsed_s:.0f} s of at most {scenario.optimizer.time_limit:g} s: "
+            f"{found}",
+            highlight=False,
+            markup=False,
+        )
+
     def report(iteration: Iteration) -> None:
         solution = iteration.solution
         assert solution is not None
         gap = "-" if solution.mip_gap is None else f"{100 * solution.mip_gap:.2f}%"
         err_console.print(
-            f"iteration {iteration.number}: {solution.status}, objective "
+            f"round {iteration.number + 1}: {solution.status}, objective "
             f"{solution.objective:,.0f} (gap {gap}, {solution.solve_s:.1f} s); simulated cost "
             f"{iteration.cost:,.0f}; {len(iteration.shorts)} of {iteration.judged_cells} "
             f"cells short",
@@ -219,6 +263,8 @@ def _optimize(
                 workers=workers,
                 lp_path=str(lp_tmp) if lp_tmp else None,
                 on_iteration=report,
+                on_round=on_round,
+                on_solver=on_solver,
                 max_iterations=max_iterations,
                 executor=executor,
                 address=address,

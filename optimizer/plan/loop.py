@@ -38,7 +38,7 @@ from optimizer.plan.verdict import (
 from optimizer.requirements import Requirements, requirements
 from optimizer.shifts.columns import candidate_columns, roster_rows
 from optimizer.shifts.coverable import Unserved, split_uncoverable
-from optimizer.shifts.milp import solve
+from optimizer.shifts.milp import SolverProgress, solve
 from optimizer.shifts.problem import ShiftProblem, Shortfall, Solution
 from scenarios.schema import RosterRow, Scenario
 from scenarios.timeline import Horizon
@@ -140,11 +140,15 @@ def optimize(
     max_iterations: int | None = None,
     executor: str = "local",
     address: str | None = None,
+    on_round: Callable[[int, int], None] | None = None,
+    on_solver: Callable[[SolverProgress], None] | None = None,
 ) -> Plan:
     """Find the cheapest roster and bot levels meeting every target, verified by simulation.
 
     ``workers``, ``executor`` and ``address`` say where the verification replications run
-    (``simulation.simulate``); the plan does not depend on them.
+    (``simulation.simulate``); the plan does not depend on them. ``on_round(number, rounds)``
+    is called as each simulate-and-correct round starts (number from 0), ``on_solver`` with the
+    MILP search's progress every 10 s (HiGHS), and ``on_iteration`` when a round ends.
 
     Always returns the best plan found: requirements no candidate shift can cover (a
     language nobody speaks, hours no template covers) are left out of the MILP and listed in
@@ -197,6 +201,8 @@ def optimize(
             bots=req.bot_choices(),
             max_agents=max_agents,
         )
+        if on_round is not None:
+            on_round(number, rounds)
         problem, uncoverable = split_uncoverable(problem)
         if number == 0:
             unserved = uncoverable
@@ -206,6 +212,7 @@ def optimize(
             time_limit_s=config.time_limit,
             mip_gap=config.mip_gap,
             lp_path=lp_path if number == 0 else None,
+            on_progress=on_solver,
         )
         if solution.status == "failed":
             if best is None:

@@ -3,11 +3,15 @@ highspy) or CBC, the solution read back with its costs, bound, gap and shortfall
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 import warnings
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pulp
 
@@ -22,6 +26,18 @@ SHORTFALL_TOL = 1e-6
 """A shortfall variable above this value [agents or agent-intervals] makes the plan infeasible."""
 
 SOLVERS = ("highs", "cbc")
+
+
+@dataclass(frozen=True)
+class SolverProgress:
+    """Where a running MIP search is: ``elapsed_s`` [s, wall] since the solve began, the best plan's
+    penalised objective ``best`` (inf before one is found), the ``bound`` and the relative
+    ``gap`` between them [share], as HiGHS reports them."""
+
+    elapsed_s: float
+    best: float
+    bound: float
+    gap: float
 
 
 class InterruptibleHiGHS(pulp.HiGHS):
@@ -42,14 +58,42 @@ class InterruptibleHiGHS(pulp.HiGHS):
     """How often the waiting thread returns to Python [s]."""
     CANCEL_WAIT_S = 0.5
     """How long an interrupted solve may take to stop before the exception goes on [s]."""
+    PROGRESS_S = 10.0
+    """How often ``on_progress`` hears of a running MIP solve [s]."""
+
+    on_progress: Callable[[SolverProgress], None] | None = None
+    """Called in the calling thread every ``PROGRESS_S`` with the MIP search's latest figures."""
 
     def callSolver(self, lp: pulp.LpProblem) -> None:
         highs = lp.solverModel
         highs.HandleUserInterrupt = True
+        latest: list[SolverProgress] = []
+
+        def capture(event: Any) -> None:  # in the solver thread, at HiGHS's MIP checkpoints
+            out = event.data_out
+            latest[:] = [
+                SolverProgress(
+                    float(out.running_time),
+                    float(out.mip_primal_bound),
+                    float(out.mip_dual_bound),
+                    float(out.mip_gap),
+                )
+            ]
+
+        if self.on_progress is not None:
+            highs.cbMipInterrupt += capture
+        began = time.monotonic()
         highs.startSolve()
+        next_report = began + self.PROGRESS_S
         try:
             while not highs.wait(self.POLL_S)[0]:
-                pass
+                if self.on_progress is not None and time.monotonic() >= next_report:
+                    next_report += self.PROGRESS_S
+                    # HiGHS reports nothing during presolve and the root LP: no plan yet
+                    known = (
+                        latest[0] if latest else SolverProgress(0.0, math.inf, -math.inf, math.inf)
+                    )
+                    self.on_progress(dataclasses.replace(known, elapsed_s=time.monotonic() - began))
         except BaseException:
             highs.cancelSolve()
             highs.wait(self.CANCEL_WAIT_S)
@@ -57,10 +101,17 @@ class InterruptibleHiGHS(pulp.HiGHS):
 
 
 def _solver(
-    solver: str, time_limit_s: float, mip_gap: float, msg: bool, mip: bool = True
+    solver: str,
+    time_limit_s: float,
+    mip_gap: float,
+    msg: bool,
+    mip: bool = True,
+    on_progress: Callable[[SolverProgress], None] | None = None,
 ) -> pulp.LpSolver:
     if solver == "highs":
-        return InterruptibleHiGHS(mip=mip, msg=msg, timeLimit=time_limit_s, gapRel=mip_gap)
+        highs = InterruptibleHiGHS(mip=mip, msg=msg, timeLimit=time_limit_s, gapRel=mip_gap)
+        highs.on_progress = on_progress
+        return highs
     if solver == "cbc":
         with warnings.catch_warnings():
             # PuLP 3.3 announces PULP_CBC_CMD's removal in 4.0; the bundled CBC is what we have.
@@ -122,9 +173,11 @@ def solve_model(
     mip_gap: float = 0.01,
     lp_path: str | Path | None = None,
     msg: bool = False,
+    on_progress: Callable[[SolverProgress], None] | None = None,
 ) -> Solution:
     """Solve a built ``Model``; see ``solve``. ``solve_s`` is the wall time of the solver runs [s]
-    (for CBC including the LP relaxation that gives the bound), not of the model build."""
+    (for CBC including the LP relaxation that gives the bound), not of the model build.
+    ``on_progress`` (HiGHS only) hears of the MIP search every ``InterruptibleHiGHS.PROGRESS_S``."""
     if solver not in SOLVERS:
         raise ValueError(f"solver must be one of {SOLVERS}, got {solver!r}")
     problem, prob = model.problem, model.prob
@@ -140,7 +193,7 @@ def solve_model(
         remaining = max(1.0, time_limit_s - (time.perf_counter() - began))
         prob.solve(_solver("cbc", remaining, mip_gap, msg))
     else:
-        prob.solve(_solver("highs", time_limit_s, mip_gap, msg))
+        prob.solve(_solver("highs", time_limit_s, mip_gap, msg, on_progress=on_progress))
     solve_s = time.perf_counter() - began
 
     has_solution = prob.sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)
@@ -273,6 +326,7 @@ def solve(
     mip_gap: float = 0.01,
     lp_path: str | Path | None = None,
     msg: bool = False,
+    on_progress: Callable[[SolverProgress], None] | None = None,
 ) -> Solution:
     """Cheapest staffing and bot levels that meet every need (Dantzig 1954 set covering with
     site capacity allocation and async backlogs; see the module docstring).
@@ -281,7 +335,8 @@ def solve(
     (PuLP's bundled CBC; the bound is the LP relaxation's, weaker, so ``mip_gap`` may exceed the
     requested gap even when the status is "optimal"). ``time_limit_s`` [s] and ``mip_gap``
     (relative, 0.01 = 1 %) stop the search; ``lp_path`` writes the model as a CPLEX LP file
-    before solving; ``msg`` shows the solver's log.
+    before solving; ``msg`` shows the solver's log; ``on_progress`` receives a
+    ``SolverProgress`` every 10 s of a HiGHS MIP solve, in the calling thread.
 
     Status: "optimal" (proven within ``mip_gap``), "feasible" (stopped at the time limit with a
     plan), "infeasible" (the best plan falls short and ``minimum_shortfall`` proves that every
@@ -299,4 +354,6 @@ def solve(
     """
     if solver not in SOLVERS:
         raise ValueError(f"solver must be one of {SOLVERS}, got {solver!r}")
-    return solve_model(build_model(problem), solver, time_limit_s, mip_gap, lp_path, msg)
+    return solve_model(
+        build_model(problem), solver, time_limit_s, mip_gap, lp_path, msg, on_progress
+    )
