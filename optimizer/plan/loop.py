@@ -218,8 +218,8 @@ def optimize(
             if best is None:
                 raise OptimizeError(f"the {solution.solver} solver failed: {solution.message}")
             notes.append(
-                f"stopped after iteration {number - 1}: the solver found no plan in iteration "
-                f"{number} ({solution.message}); the best plan so far is kept"
+                f"stopped after round {number}: the solver found no plan in round "
+                f"{number + 1} ({solution.message}); the best plan so far is kept"
             )
             break
         if solution.status == "infeasible":
@@ -228,14 +228,14 @@ def optimize(
             # per-channel requirements), and say so
             binding = sites_at_max(problem, solution)
             capacity = describe_shortfalls(solution.shortfalls, horizon, binding)
-            capacity_note = f"iteration {number}: analytic requirements exceed max_agents:\n"
+            capacity_note = f"round {number + 1}: analytic requirements exceed max_agents:\n"
             capacity_note += capacity
             bound_rounds += 1
         else:
             bound_rounds = 0
             if solution.shortfalls:
                 notes.append(
-                    f"iteration {number}: the solver's plan falls short of the requirements in "
+                    f"round {number + 1}: the solver's plan falls short of the requirements in "
                     f"{len(solution.shortfalls)} channel-group-intervals, not proven necessary "
                     f"({solution.message}); simulated as it is"
                 )
@@ -261,7 +261,7 @@ def optimize(
             break
         if bound_rounds >= 2:
             notes.append(
-                f"stopped after iteration {number}: bound by max_agents twice in a row, raising "
+                f"stopped after round {number + 1}: bound by max_agents twice in a row, raising "
                 "the requirements further only grows the shortfall"
             )
             break
