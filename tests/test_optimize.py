@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 import tomli_w
@@ -292,3 +293,27 @@ def test_hours_no_template_covers_are_planned_around_and_reported(tmp_path: Path
     voice_day = intervals[(intervals["channel"] == "voice") & (intervals["offered"] > 0)]
     staffed = voice_day[voice_day["interval_start"] < "2026-01-05T18:00:00Z"]
     assert (staffed["agents_on_duty"] > 0).all()
+
+
+def test_requirements_csv_shows_staffing_against_requirement(optimized: tuple[Path, Any]) -> None:
+    """Issue 10 point 6: requirements.csv per interval, channel, group and site with the
+    analytic requirement, the raise the loop added and the coverage planned; the kept MILP's
+    covering constraint holds in every real-time row (planned >= analytic + raise, no
+    shortfall in this plan), and the simulated service level is the verification's."""
+    from optimizer.plan.files import REQUIREMENT_COLUMNS
+
+    out, _ = optimized
+    table = pd.read_csv(out / "requirements.csv")
+    assert list(table.columns) == list(REQUIREMENT_COLUMNS)
+    assert len(table) == 24 * 2  # 24 intervals x (voice, email) x one group x one site
+    assert set(table["site"]) == {"hub"} and set(table["group"]) == {"en"}
+    voice = table[table["channel"] == "voice"]
+    need = (voice["analytic"] + voice["raise"]).clip(lower=0)
+    assert (voice["planned"] >= need - 1e-3).all()
+    assert voice["analytic"].iloc[8:20].gt(0).all() and voice["analytic"].iloc[:8].eq(0).all()
+    intervals = pd.read_csv(out / "intervals.csv")
+    simulated = intervals[intervals["channel"] == "voice"]["service_level"].to_numpy()
+    shown = voice["service_level"].to_numpy()
+    both = ~np.isnan(simulated) & ~np.isnan(shown)
+    assert both.sum() >= 12
+    assert np.allclose(shown[both], simulated[both], atol=1e-3)

@@ -1,4 +1,5 @@
-"""The optimizer's own files: ``roster.csv``, ``optimized.toml`` and ``plan.json``."""
+"""The optimizer's own files: ``roster.csv``, ``optimized.toml``, ``plan.json`` and
+``requirements.csv``."""
 
 from __future__ import annotations
 
@@ -6,12 +7,14 @@ import copy
 import io
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import tomli_w
 
 from optimizer.plan.loop import Plan
 from optimizer.plan.summary import plan_json
 from scenarios.schema import RosterRow
+from scenarios.timeline import Horizon
 from scenarios.units import format_time_of_day
 from simulation.output import json_text
 
@@ -65,10 +68,78 @@ def optimized_toml(raw: dict[str, Any], plan: Plan) -> str:
     return header + tomli_w.dumps(document)
 
 
+REQUIREMENT_COLUMNS: dict[str, str] = {
+    "interval_start": "interval start, ISO 8601 UTC",
+    "interval_start_local": "interval start on the planning clock, ISO 8601 with offset",
+    "channel": "channel",
+    "group": "customer language group",
+    "site": "a site that may serve the group (empty when none does)",
+    "analytic": "the group's analytic requirement at the chosen bot level: productive agents "
+    "(real time) or work arriving [agent-intervals] (email, social); the same on each site row",
+    "raise": "what the correction loop added to it for the kept plan (negative: lowered)",
+    "planned": "productive agents of this site the kept plan's MILP gave the group",
+    "service_level": "the group's simulated mean service level on the fresh seed (real time), "
+    "or the channel's (email, social); empty without contacts",
+}
+"""The columns of ``requirements.csv``, one row per interval, channel, group and site."""
+
+
+def requirements_table(plan: Plan) -> pd.DataFrame:
+    """Staffing against requirement for the kept plan (``REQUIREMENT_COLUMNS``)."""
+    kept = plan.iterations[plan.chosen]
+    solution = kept.solution
+    allocation = {} if solution is None else solution.allocation
+    req = plan.requirements
+    horizon = Horizon.of(plan.scenario)
+    utc = horizon.interval_starts_utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+    local = [t.isoformat() for t in horizon.interval_starts_local]
+    table = req.table
+    groups = plan.verified.groups.set_index(["channel", "group", "cell"])["mean"]
+    cells = plan.verified.cells
+    channel_level = cells[cells["scope"] == "interval"].set_index(["channel", "cell"])["mean"]
+    frames = []
+    for (channel, group), sites in req.sites.items():
+        option = plan.bot_levels.get(channel, req.options[channel][0])
+        asynchronous = channel in req.windows
+        mine = table[
+            (table["channel"] == channel) & (table["group"] == group) & (table["option"] == option)
+        ]
+        analytic = np.zeros(horizon.n_intervals)
+        values = mine["work_agents" if asynchronous else "agents"].to_numpy(float)
+        analytic[mine["interval"].to_numpy(int)] = values
+        raised = np.array([kept.adjust.get((channel, group, t), 0.0) for t in range(len(utc))])
+        if asynchronous:
+            level = [channel_level.get((channel, t), np.nan) for t in range(len(utc))]
+        else:
+            level = [groups.get((channel, group, t), np.nan) for t in range(len(utc))]
+        for site in sites or ("",):
+            planned = [allocation.get((site, channel, group, t), 0.0) for t in range(len(utc))]
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "interval_start": utc,
+                        "interval_start_local": local,
+                        "channel": channel,
+                        "group": group,
+                        "site": site,
+                        "analytic": np.round(analytic, 4),
+                        "raise": np.round(raised, 4),
+                        "planned": np.round(planned, 4),
+                        "service_level": np.round(np.asarray(level, float), 4),
+                    }
+                )
+            )
+    columns = list(REQUIREMENT_COLUMNS)
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True)[columns]
+
+
 def plan_files(raw: dict[str, Any], plan: Plan) -> dict[str, bytes]:
     """File name -> content of the optimizer's files for the run folder."""
     return {
         "roster.csv": roster_csv(plan.roster).encode(),
         "optimized.toml": optimized_toml(raw, plan).encode(),
         "plan.json": json_text(plan_json(plan)).encode(),  # strict JSON: NaN -> null
+        "requirements.csv": requirements_table(plan).to_csv(index=False).encode(),
     }

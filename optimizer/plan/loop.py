@@ -65,6 +65,10 @@ class Iteration:
     shorts: list[Short]
     judged_cells: int
     cost: float
+    adjust: dict[tuple[str, str, int], float] = field(default_factory=dict)
+    """The raises the correction loop had added to the analytic requirements when this round's
+    MILP was solved: (channel, group, interval) -> productive agents (real time) or
+    agent-intervals of work (asynchronous)."""
 
     @property
     def missed_share(self) -> float:
@@ -197,7 +201,7 @@ def optimize(
             n_intervals=horizon.n_intervals,
             interval_s=float(horizon.interval_s),
             columns=columns,
-            needs=req.needs(adjust),
+            needs=req.needs(applied := dict(adjust)),
             bots=req.bot_choices(),
             max_agents=max_agents,
         )
@@ -247,6 +251,7 @@ def optimize(
         }
         candidate = _apply(scenario, rows, levels)
         iteration = judge(number, solution, candidate)
+        iteration.adjust = applied
         shorts = iteration.shorts
         iterations.append(iteration)
         # the plan kept is the one with the fewest cells short (the cheaper on a tie)
