@@ -317,3 +317,29 @@ def test_requirements_csv_shows_staffing_against_requirement(optimized: tuple[Pa
     both = ~np.isnan(simulated) & ~np.isnan(shown)
     assert both.sum() >= 12
     assert np.allclose(shown[both], simulated[both], atol=1e-3)
+
+
+def test_costs_csv_says_where_the_money_goes(tmp_path: Path) -> None:
+    """Issue 10 point 6: the kept plan's cost by site, template and day, and one row per bot,
+    adding up to the plan's objective (small-shop: one site, a chat bot)."""
+    from optimizer.plan.files import COST_COLUMNS
+
+    out = tmp_path / "out"
+    source = Path(__file__).resolve().parent.parent / "scenarios" / "small-shop.toml"
+    result = runner.invoke(
+        app, ["optimize", str(source), "--out", str(out), "--max-iterations", "1"]
+    )
+    assert result.exit_code in (0, 3), result.output
+    costs = pd.read_csv(out / "costs.csv", keep_default_na=False)
+    assert list(costs.columns) == list(COST_COLUMNS)
+    plan = json.loads((out / "plan.json").read_text())
+    assert costs["cost"].sum() == pytest.approx(plan["objective"]["total"], abs=0.01 * len(costs))
+    bots = costs[costs["shift"].str.startswith("bot:")]
+    assert bots["cost"].sum() == pytest.approx(plan["objective"]["bot"], abs=0.01 * len(bots))
+    assert set(bots["shift"]) == {f"bot:{c}" for c in plan["bot_levels"]}
+    shifts = costs[~costs["shift"].str.startswith("bot:")]
+    assert set(shifts["site"]) == {"tallinn"} and (shifts["agents"].astype(int) > 0).all()
+    roster = pd.read_csv(out / "roster.csv")
+    # a roster row holds its agents on each of its days; costs.csv counts them day by day
+    per_day = roster["agents"] * roster["days"].astype(str).str.split().str.len()
+    assert shifts["agents"].astype(int).sum() == per_day.sum()

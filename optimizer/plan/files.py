@@ -1,5 +1,5 @@
 """The optimizer's own files: ``roster.csv``, ``optimized.toml``, ``plan.json`` and
-``requirements.csv``."""
+``requirements.csv`` and ``costs.csv``."""
 
 from __future__ import annotations
 
@@ -135,6 +135,48 @@ def requirements_table(plan: Plan) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)[columns]
 
 
+COST_COLUMNS: dict[str, str] = {
+    "site": "site (empty for a bot)",
+    "shift": "shift template, or bot:<channel> for a channel's bot",
+    "day": "site-local date the shifts start on (ISO 8601)",
+    "agents": "agents scheduled on such shifts that day (bot: the containment chosen)",
+    "cost": "expected cost [currency]: paid hours with premiums, absent agents unpaid, as the "
+    "MILP priced them; bot: sessions x cost per session over the horizon",
+}
+"""The columns of ``costs.csv``: where the kept plan's money goes."""
+
+
+def cost_table(plan: Plan) -> pd.DataFrame:
+    """The kept plan's cost by site, template and day, then one row per bot (``COST_COLUMNS``);
+    the rows sum to the plan's MILP objective (``plan.json`` ``objective.total``)."""
+    solution = plan.iterations[plan.chosen].solution
+    rows: dict[tuple[str, str, str], list[float]] = {}
+    if solution is not None:
+        for column in plan.columns:
+            count = solution.agents.get(column.name, 0)
+            if count:
+                day = "" if column.day is None else column.day.isoformat()
+                entry = rows.setdefault((column.site, column.shift, day), [0.0, 0.0])
+                entry[0] += count
+                entry[1] += count * column.cost
+    records = [
+        {"site": site, "shift": shift, "day": day, "agents": int(a), "cost": round(c, 2)}
+        for (site, shift, day), (a, c) in sorted(rows.items())
+    ]
+    for channel, level in sorted(plan.bot_levels.items()):
+        cost = plan.requirements.bot_costs.get(channel, {}).get(level, 0.0)
+        records.append(
+            {
+                "site": "",
+                "shift": f"bot:{channel}",
+                "day": "",
+                "agents": level,
+                "cost": round(cost, 2),
+            }
+        )
+    return pd.DataFrame(records, columns=list(COST_COLUMNS))
+
+
 def plan_files(raw: dict[str, Any], plan: Plan) -> dict[str, bytes]:
     """File name -> content of the optimizer's files for the run folder."""
     return {
@@ -142,4 +184,5 @@ def plan_files(raw: dict[str, Any], plan: Plan) -> dict[str, bytes]:
         "optimized.toml": optimized_toml(raw, plan).encode(),
         "plan.json": json_text(plan_json(plan)).encode(),  # strict JSON: NaN -> null
         "requirements.csv": requirements_table(plan).to_csv(index=False).encode(),
+        "costs.csv": cost_table(plan).to_csv(index=False).encode(),
     }

@@ -39,7 +39,7 @@ from optimizer.requirements import Requirements, requirements
 from optimizer.shifts.columns import candidate_columns, roster_rows
 from optimizer.shifts.coverable import Unserved, split_uncoverable
 from optimizer.shifts.milp import SolverProgress, solve
-from optimizer.shifts.problem import ShiftProblem, Shortfall, Solution
+from optimizer.shifts.problem import Column, ShiftProblem, Shortfall, Solution
 from scenarios.schema import RosterRow, Scenario
 from scenarios.timeline import Horizon
 from simulation import simulate
@@ -108,6 +108,8 @@ class Plan:
     around, left unstaffed."""
     power: dict[str, Any] = field(default_factory=dict)
     """The verdict's power against a cell 3 points below target (``verdict.verdict_power``)."""
+    columns: tuple[Column, ...] = ()
+    """The candidate shifts the MILP chose from (``solution.agents`` names them)."""
     below_target: dict[str, Any] = field(default_factory=dict)
     """Shares of cells and of volume below target - tolerance on the fresh seed, with their
     confidence intervals, per line and ``"all"`` (``verdict.below_target_shares``)."""
@@ -311,4 +313,5 @@ def optimize(
         unserved=unserved,
         power=power,
         below_target=below,
+        columns=columns,
     )
