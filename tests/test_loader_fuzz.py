@@ -269,7 +269,7 @@ def test_mutated_structure_never_raises(workdir: Path, case: tuple[str, dict[str
 
 # A small TOML writer, to run the same structural mutations through the file path as well.
 
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")  # fullmatch: "$" would accept a final newline
 
 
 def _toml_string(text: str) -> str:
@@ -285,7 +285,7 @@ def _toml_string(text: str) -> str:
 
 
 def _toml_key(key: str) -> str:
-    return key if _BARE_KEY.match(key) else _toml_string(key)
+    return key if _BARE_KEY.fullmatch(key) else _toml_string(key)
 
 
 def to_toml(value: Any) -> str:
