@@ -94,8 +94,9 @@ def simulate(
     clock = time.perf_counter()
     count = scenario.run.replications if replications is None else replications
     used_seed = scenario.run.seed if seed is None else seed
-    remote = executor == "dask" and address is not None
-    refuse_oversized(file, scenario, count, workers, force=force, remote=remote)
+    refuse_oversized(
+        file, scenario, count, workers, force=force, executor=executor, address=address
+    )
     default = default_out(scenario, "simulate", started)
     with claimed(out, default, overwrite) as output:
         with progress_bar() as progress:
@@ -140,9 +141,10 @@ def optimize(
 ) -> None:
     """Find the cheapest roster and bot levels meeting every target, verified by simulation."""
     scenario, sources = load_sources_or_exit(file)
-    remote = executor == "dask" and address is not None
     verify = scenario.optimizer.verify.replications
-    refuse_oversized(file, scenario, verify, workers, force=force, remote=remote)
+    refuse_oversized(
+        file, scenario, verify, workers, force=force, executor=executor, address=address
+    )
     raw = read_raw(file, sources.scenario)
     started = dt.datetime.now(dt.UTC)
     clock = time.perf_counter()

@@ -196,9 +196,10 @@ def compare(
     first = scenarios[0]
     count = first.run.replications if replications is None else replications
     used_seed = first.run.seed if seed is None else seed
-    remote = executor == "dask" and address is not None
     for file, scenario in zip(files, scenarios, strict=True):
-        refuse_oversized(file, scenario, count, workers, force=force, remote=remote)
+        refuse_oversized(
+            file, scenario, count, workers, force=force, executor=executor, address=address
+        )
     started = dt.datetime.now(dt.UTC)
     clock = time.perf_counter()
     with claimed(out, default_out(first, "compare", started), overwrite) as output:

@@ -32,17 +32,20 @@ def refuse_oversized(
     workers: int = 1,
     *,
     force: bool = False,
-    remote: bool = False,
+    executor: str = "local",
+    address: str | None = None,
     at_once: int | None = None,
 ) -> None:
     """Exit 2 with one line naming ``file`` when ``replications`` of ``scenario`` need more than
     ``sizing.BUDGET_SHARE`` of the available memory; nothing is checked with ``force``.
 
     ``workers`` replications run at once (at most ``at_once``, default ``replications``: the
-    tasks of the run); on a ``remote`` Dask cluster none runs here, only the results come back.
+    tasks of the run); on a Dask cluster at ``address`` (``executor = "dask"``) none runs here,
+    only the results come back.
     """
     if force:
         return
+    remote = executor == "dask" and address is not None
     parallel = 0 if remote else max(1, min(workers, replications if at_once is None else at_once))
     try:
         sizing.check(sizing.estimate(scenario, replications, parallel))

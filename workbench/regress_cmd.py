@@ -207,10 +207,11 @@ def regress_command(
         if not files:
             _bad_input(f"{DEFAULT_SCENARIOS}: no scenario files (*.toml) to check")
     loaded = _load_all(files)
-    remote = executor == "dask" and address is not None
     for path, scenario in loaded:
         count = regress.replications_for(scenario, mode)
-        refuse_oversized(path, scenario, count, workers, force=force, remote=remote)
+        refuse_oversized(
+            path, scenario, count, workers, force=force, executor=executor, address=address
+        )
     code = _code_version()
     names = {scenario.scenario.name for _, scenario in loaded}
     orphans = (

@@ -139,11 +139,17 @@ def sweep(
     except ScenarioError as error:
         fail(error.problems)
         return
-    remote = executor == "dask" and address is not None
     for point in plan.points:
         count = plan.replications
         refuse_oversized(
-            file, point.scenario, count, workers, force=force, remote=remote, at_once=plan.tasks
+            file,
+            point.scenario,
+            count,
+            workers,
+            force=force,
+            executor=executor,
+            address=address,
+            at_once=plan.tasks,
         )
     started = dt.datetime.now(dt.UTC)
     clock = time.perf_counter()
