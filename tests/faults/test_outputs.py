@@ -17,30 +17,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
 from simulation.output import PARTIAL_MARK, OutputError, claim_output, clean_leftovers
 from simulation.runfolder import WRITTEN_BY, is_run_folder
-from workbench.cli import app
+from tests.faults.inprocess import invoke
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = ROOT / "scenarios" / "small-shop.toml"
-runner = CliRunner()
-
-
-def invoke(args: list[str], cwd: Path | None = None) -> tuple[int, str]:
-    """Run the CLI in-process (in ``cwd``); exit code and stderr+stdout."""
-    old = Path.cwd()
-    try:
-        if cwd is not None:
-            os.chdir(cwd)
-        result = runner.invoke(app, args)
-    finally:
-        os.chdir(old)
-    assert not isinstance(result.exception, Exception) or isinstance(
-        result.exception, SystemExit
-    ), f"{args}: {result.exception!r}"
-    return result.exit_code, result.output
 
 
 def one_line(output: str) -> str:

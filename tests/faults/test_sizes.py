@@ -6,7 +6,6 @@ Each test is named after what it protects; the README's "Guarantees" section poi
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from pathlib import Path
@@ -14,7 +13,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 from rich.progress import Progress
-from typer.testing import CliRunner
 
 from scenarios.loader import check_file
 from scenarios.schema import Scenario
@@ -24,13 +22,12 @@ from simulation.engine import ReplicationResult, run
 from simulation.model import build
 from simulation.replication import Timed
 from simulation.runner import run_replications
-from workbench.cli import app
+from tests.faults.inprocess import invoke
 from workbench.guards import ReplicationProgress
 
 ROOT = Path(__file__).resolve().parents[2]
 GLOBAL_RETAIL = ROOT / "scenarios" / "global-retail.toml"
 SMALL = ROOT / "scenarios" / "small-shop.toml"
-runner = CliRunner()
 
 
 def load(path: Path) -> Scenario:
@@ -49,20 +46,6 @@ def huge_copy(folder: Path) -> Path:
     path = folder / "huge.toml"
     path.write_text(text, encoding="utf-8")
     return path
-
-
-def invoke(args: list[str], cwd: Path) -> tuple[int, str]:
-    """Run the CLI in-process in ``cwd``; exit code and stderr+stdout."""
-    old = Path.cwd()
-    try:
-        os.chdir(cwd)
-        result = runner.invoke(app, args)
-    finally:
-        os.chdir(old)
-    assert not isinstance(result.exception, Exception) or isinstance(
-        result.exception, SystemExit
-    ), f"{args}: {result.exception!r}"
-    return result.exit_code, result.output
 
 
 @pytest.mark.parametrize(
