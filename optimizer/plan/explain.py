@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from optimizer.plan.verdict import offered_by_cell
 from optimizer.requirements import Requirements
 from optimizer.shifts.coverable import NO_SITE, Unserved
 from optimizer.shifts.problem import ShiftProblem, Shortfall, Solution
@@ -159,10 +160,7 @@ def describe_misses(
 ) -> list[str]:
     """One line per channel with cells short in the verdict: how many, the share of the
     channel's volume they hold, the worst service level and when (interval targets)."""
-    offered = results.intervals.pivot_table(
-        index="interval_start", columns="channel", values="offered", aggfunc="sum"
-    )
-    labels = horizon.interval_starts_utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+    offered = offered_by_cell(results, mode)
     lines = []
     by_channel: dict[str, list[Short]] = {}
     for short in shorts:
@@ -173,10 +171,10 @@ def describe_misses(
             f"channel '{channel}': {len(items)} {'intervals' if mode == 'interval' else 'days'} "
             f"below target {100 * worst.target:.0f} % (worst {100 * worst.service_level:.1f} %)"
         )
-        if mode == "interval" and channel in offered.columns:
-            volume = offered[channel]
-            short_volume = float(volume.reindex([labels[s.cell] for s in items]).sum())
-            total = float(volume.sum())
+        mine = [v for (line_name, _), v in offered.items() if line_name == channel]
+        if mode == "interval" and mine:
+            short_volume = sum(offered.get((channel, s.cell), 0.0) for s in items)
+            total = sum(mine)
             share = short_volume / total if total > 0 else 0.0
             line += (
                 f", {short_volume:,.1f} contacts ({100 * share:.1f} % of the channel's), "

@@ -151,8 +151,9 @@ def verdict_power(
     }
 
 
-def _cell_volume(results: Results, cells: pd.DataFrame, mode: str) -> np.ndarray:
-    """Mean contacts offered in each judged cell (its line's ``offered``)."""
+def offered_by_cell(results: Results, mode: str) -> dict[tuple[str, int], float]:
+    """Mean contacts offered per (line, cell): per interval index (``mode = "interval"``) or
+    planning day, from the ``intervals`` or ``daily`` table."""
     if mode == "interval":
         table = results.intervals
         order = {t: k for k, t in enumerate(pd.unique(table["interval_start"]))}
@@ -160,13 +161,10 @@ def _cell_volume(results: Results, cells: pd.DataFrame, mode: str) -> np.ndarray
     else:
         table = results.daily
         keys = table["day"]
-    offered = dict(zip(zip(table["channel"], keys, strict=True), table["offered"], strict=True))
-    return np.array(
-        [
-            float(offered.get((c, k), 0.0))
-            for c, k in zip(cells["channel"], cells["cell"], strict=True)
-        ]
-    )
+    return {
+        (str(c), int(k)): float(v)
+        for c, k, v in zip(table["channel"], keys, table["offered"], strict=True)
+    }
 
 
 def below_target_shares(
@@ -184,7 +182,13 @@ def below_target_shares(
     Student-t draw with n - 1 degrees of freedom, cells drawn independently, ``draws`` times,
     from a generator seeded by ``seed``: the same plan gives the same figures)."""
     cells = shortfall_p_values(results, mode, tolerance)
-    volume = _cell_volume(results, cells, mode)
+    offered = offered_by_cell(results, mode)
+    volume = np.array(
+        [
+            offered.get((str(c), int(k)), 0.0)
+            for c, k in zip(cells["channel"], cells["cell"], strict=True)
+        ]
+    )
     mean = cells["mean"].to_numpy(float)
     n = cells["n"].to_numpy(float)
     se = np.nan_to_num(cells["sd"].to_numpy(float) / np.sqrt(n))
