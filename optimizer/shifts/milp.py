@@ -3,6 +3,7 @@ highspy) or CBC, the solution read back with its costs, bound, gap and shortfall
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import math
 import time
@@ -50,8 +51,11 @@ class InterruptibleHiGHS(pulp.HiGHS):
     and goes on after at most ``CANCEL_WAIT_S``. HiGHS checks the interrupt only in its
     simplex, IPM and branch-and-bound loops (measured on the week of ``benchmarks.milp_scale``
     on 2026-12-04: 0.3 to 13 s after the request, depending on the phase), so the solver
-    thread (a daemon) may compute on until then; a command that exits ends it at once.
-    Results are those of ``run``: the solver thread is the only one touching the model.
+    thread (a daemon) may compute on until then. A command leaving with ``signals.leave`` ends it
+    at once; an interpreter that exits normally first waits for it to stop (``_wait_abandoned``),
+    since HiGHS's threads, torn down mid-solve, abort the process ("terminate called without an
+    active exception", exit -6). Results are those of ``run``: the solver thread is the only one
+    touching the model.
     """
 
     POLL_S = 0.1
@@ -96,8 +100,21 @@ class InterruptibleHiGHS(pulp.HiGHS):
                     self.on_progress(dataclasses.replace(known, elapsed_s=time.monotonic() - began))
         except BaseException:
             highs.cancelSolve()
-            highs.wait(self.CANCEL_WAIT_S)
+            if not highs.wait(self.CANCEL_WAIT_S)[0]:
+                _ABANDONED.append(highs)
             raise
+
+
+_ABANDONED: list[Any] = []
+"""Interrupted solves still running when their caller went on (``highspy.Highs`` objects)."""
+
+
+@atexit.register
+def _wait_abandoned() -> None:
+    """At a normal interpreter exit, wait for interrupted solves to stop (HiGHS honours its
+    interrupt within seconds) rather than tear HiGHS down under them."""
+    while _ABANDONED:
+        _ABANDONED.pop().wait()
 
 
 def _solver(
