@@ -120,7 +120,20 @@ class OptimizerConfig(Model):
 
     solver: Literal["highs", "cbc"] = Field("highs", description="MILP solver.")
     time_limit: PositiveDuration = Field(
-        120.0, le=DAY_S, description="Solver time limit, e.g. '120s'."
+        120.0,
+        le=DAY_S,
+        description=(
+            "Solver time limit per round, e.g. '120s', for a model the size of "
+            "global-retail's; larger models get proportionally more, within time_budget."
+        ),
+    )
+    time_budget: PositiveDuration = Field(
+        1200.0,
+        le=7 * DAY_S,
+        description=(
+            "Wall time for the whole optimize, e.g. '20m': no round starts that would not "
+            "leave time for the verification."
+        ),
     )
     mip_gap: float = Field(0.01, ge=0.0, le=1.0, description="Relative MIP gap to stop at.")
     verify: Verify = Field(Verify(), description="{ replications, confidence, tolerance }.")

@@ -105,11 +105,14 @@ def test_optimize_meets_targets_and_writes_every_output(optimized: tuple[Path, A
     out, result = optimized
     assert result.exit_code == 0, result.output
     # progress: round i of N with the time elapsed and an estimate of the time left
-    assert "round 1 of 6: solving (0 s elapsed, time left known after the first round)" in (
-        result.output
+    assert re.search(
+        r"round 1 of 6: solving \(0 s elapsed, time left known after the first round; "
+        r"solver limit 30 s\)",
+        result.output,
     )
     assert re.search(
-        r"round 2 of 6: solving \(\d+ s elapsed, at most about \d+ s left\)", result.output
+        r"round 2 of 6: solving \(\d+ s elapsed, at most about \d+ s left; solver limit \d+ s\)",
+        result.output,
     )
     # the verdict's figures: shares below target with an interval, and the power
     assert re.search(
@@ -343,3 +346,20 @@ def test_costs_csv_says_where_the_money_goes(tmp_path: Path) -> None:
     # a roster row holds its agents on each of its days; costs.csv counts them day by day
     per_day = roster["agents"] * roster["days"].astype(str).str.split().str.len()
     assert shifts["agents"].astype(int).sum() == per_day.sum()
+
+
+def test_a_time_budget_too_short_for_a_second_round_keeps_the_first_plan(tmp_path: Path) -> None:
+    """``time_budget`` holds the whole command (issue 10 point 5): with 0.01 s, the first round
+    always runs, no second round starts, the first round's plan is verified and written, and
+    the notes say why the loop stopped."""
+    raw = day_scenario()
+    raw["optimizer"]["time_budget"] = "0.01s"
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["optimize", str(write(tmp_path, raw)), "--out", str(out)])
+    assert result.exit_code in (0, 3), result.output
+    assert "round 1 of 6: solving" in result.output
+    assert "round 2 of 6" not in result.output
+    plan = json.loads((out / "plan.json").read_text())
+    assert len(plan["iterations"]) == 1
+    assert any("would not fit in time_budget (0.01 s" in note for note in plan["notes"]), plan["notes"]
+    assert (out / "roster.csv").exists()

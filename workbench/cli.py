@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
+from optimizer.plan.budget import Round
 from optimizer.plan.files import plan_files
 from optimizer.plan.loop import Iteration, OptimizeError
 from optimizer.plan.loop import optimize as run_optimizer
@@ -211,20 +212,20 @@ def _optimize(
 ) -> None:
     """The optimize command once its output folder is claimed."""
 
-    rounds_began: list[float] = []
+    limits: list[float] = []
 
-    def on_round(number: int, rounds: int) -> None:
-        now = time.perf_counter()
-        rounds_began.append(now)
-        elapsed = now - clock
-        if number == 0:
+    def on_round(at: Round) -> None:
+        limits[:] = [at.time_limit_s]
+        if at.number == 0:
             left = "time left known after the first round"
         else:
-            per_round = (now - rounds_began[0]) / number
+            per_round = at.elapsed_s / at.number
             # the rounds left, then the fresh-seed verification and the hand roster (about one)
-            left = f"at most about {_duration(per_round * (rounds - number + 1))} left"
+            estimate = min(per_round * (at.rounds - at.number + 1), at.budget_left_s)
+            left = f"at most about {_duration(estimate)} left"
         err_console.print(
-            f"round {number + 1} of {rounds}: solving ({_duration(elapsed)} elapsed, {left})",
+            f"round {at.number + 1} of {at.rounds}: solving ({_duration(at.elapsed_s)} elapsed, "
+            f"{left}; solver limit {_duration(at.time_limit_s)})",
             highlight=False,
             markup=False,
         )
@@ -238,8 +239,7 @@ def _optimize(
         else:
             found = "no plan yet (presolve and root LP)"
         err_console.print(
-            f"  solver {progress.elapsed_s:.0f} s of at most {scenario.optimizer.time_limit:g} s: "
-            f"{found}",
+            f"  solver {progress.elapsed_s:.0f} s of at most {limits[0]:.0f} s: {found}",
             highlight=False,
             markup=False,
         )
@@ -247,7 +247,12 @@ def _optimize(
     def report(iteration: Iteration) -> None:
         solution = iteration.solution
         assert solution is not None
-        gap = "-" if solution.mip_gap is None else f"{100 * solution.mip_gap:.2f}%"
+        # a plan that falls short has no gap on its cost (HiGHS's is on the penalised objective)
+        gap = (
+            "-"
+            if solution.mip_gap is None or solution.shortfalls
+            else f"{100 * solution.mip_gap:.2f}%"
+        )
         err_console.print(
             f"round {iteration.number + 1}: {solution.status}, objective "
             f"{solution.objective:,.0f} (gap {gap}, {solution.solve_s:.1f} s); simulated cost "

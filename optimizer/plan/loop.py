@@ -21,11 +21,13 @@ control across cells): cells with a handful of contacts are not chased on noise.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from optimizer.plan.aim import Aim, aim
+from optimizer.plan.budget import Budget, Round
 from optimizer.plan.corrections import raise_requirements
 from optimizer.plan.explain import describe_shortfalls, hand_roster_notes, sites_at_max
 from optimizer.plan.verdict import (
@@ -38,7 +40,8 @@ from optimizer.plan.verdict import (
 from optimizer.requirements import Requirements, requirements
 from optimizer.shifts.columns import candidate_columns, roster_rows
 from optimizer.shifts.coverable import Unserved, split_uncoverable
-from optimizer.shifts.milp import SolverProgress, solve
+from optimizer.shifts.milp import STALL_S, SolverProgress, solve_model
+from optimizer.shifts.model import build_model
 from optimizer.shifts.problem import Column, ShiftProblem, Shortfall, Solution
 from scenarios.schema import RosterRow, Scenario
 from scenarios.timeline import Horizon
@@ -146,15 +149,20 @@ def optimize(
     max_iterations: int | None = None,
     executor: str = "local",
     address: str | None = None,
-    on_round: Callable[[int, int], None] | None = None,
+    on_round: Callable[[Round], None] | None = None,
     on_solver: Callable[[SolverProgress], None] | None = None,
 ) -> Plan:
     """Find the cheapest roster and bot levels meeting every target, verified by simulation.
 
     ``workers``, ``executor`` and ``address`` say where the verification replications run
-    (``simulation.simulate``); the plan does not depend on them. ``on_round(number, rounds)``
-    is called as each simulate-and-correct round starts (number from 0), ``on_solver`` with the
-    MILP search's progress every 10 s (HiGHS), and ``on_iteration`` when a round ends.
+    (``simulation.simulate``); the plan does not depend on them. ``on_round`` is called with a
+    ``budget.Round`` as each solve-and-simulate round starts, ``on_solver`` with the MILP
+    search's progress every 10 s (HiGHS), and ``on_iteration`` when a round ends.
+
+    Time: each round's solver limit is ``time_limit`` scaled with the model's size, and no round
+    starts that would leave no time for the verification within ``time_budget``
+    (``optimizer.plan.budget``); a HiGHS search that stalls near its gap stops early
+    (``milp.STALL_S``). The plan depends on the machine's speed only through these limits.
 
     Always returns the best plan found: requirements no candidate shift can cover (a
     language nobody speaks, hours no template covers) are left out of the MILP and listed in
@@ -177,6 +185,7 @@ def optimize(
     notes: list[str] = []
     misses: dict[tuple[str, int], int] = {}
     state = Aim(adjust=adjust)
+    clock = Budget(config.time_limit, config.time_budget)
 
     def judge(number: int, solution: Solution | None, staffed: Scenario) -> Iteration:
         """Simulate ``staffed`` on the scenario seed and find its cells short of target."""
@@ -207,18 +216,30 @@ def optimize(
             bots=req.bot_choices(),
             max_agents=max_agents,
         )
-        if on_round is not None:
-            on_round(number, rounds)
+        if number > 0 and not clock.next_round_fits():
+            notes.append(
+                f"stopped after round {number}: another round and the verification would not "
+                f"fit in time_budget ({config.time_budget:g} s; {clock.elapsed():.0f} s spent, "
+                f"the longest round took {clock.longest_round_s:.0f} s)"
+            )
+            break
+        round_began = time.monotonic()
         problem, uncoverable = split_uncoverable(problem)
         if number == 0:
             unserved = uncoverable
-        solution = solve(
-            problem,
-            solver=config.solver,
-            time_limit_s=config.time_limit,
+        model = build_model(problem)
+        limit = clock.round_limit(model.nonzeros, first=number == 0)
+        if on_round is not None:
+            elapsed = clock.elapsed()
+            on_round(Round(number, rounds, limit, elapsed, config.time_budget - elapsed))
+        solution = solve_model(
+            model,
+            config.solver,
+            time_limit_s=limit,
             mip_gap=config.mip_gap,
             lp_path=lp_path if number == 0 else None,
             on_progress=on_solver,
+            stall_s=STALL_S,
         )
         if solution.status == "failed":
             if best is None:
@@ -252,7 +273,10 @@ def optimize(
             if c.bot is not None
         }
         candidate = _apply(scenario, rows, levels)
+        simulation_began = time.monotonic()
         iteration = judge(number, solution, candidate)
+        now = time.monotonic()
+        clock.record(now - round_began, now - simulation_began)
         iteration.adjust = applied
         shorts = iteration.shorts
         iterations.append(iteration)

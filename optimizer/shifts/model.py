@@ -132,6 +132,11 @@ class Model:
     index: dict[str, tuple[Any, ...]] = field(repr=False)
     build_s: float = 0.0
 
+    @property
+    def nonzeros(self) -> int:
+        """Nonzero coefficients of the constraint matrix (the model's size for time limits)."""
+        return sum(len(c) for c in self.prob.constraints())
+
 
 def validate(problem: ShiftProblem) -> None:
     """Check a problem's data; raise one ``ValueError`` listing every problem found, one a line."""
