@@ -1,6 +1,6 @@
 """The optimizer's clock: solver limits scaled with model size, the whole command held to its
 ``time_budget`` (``optimizer.plan.budget``), and a MIP search stopped when it stalls near its
-gap (``optimizer.shifts.milp.Stall``)."""
+gap (``optimizer.shifts.highs.Stall``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import time
 import pytest
 
 from optimizer.plan.budget import MIN_LIMIT_S, REFERENCE_NONZEROS, Budget
-from optimizer.shifts.milp import SolverProgress, Stall
+from optimizer.shifts.highs import SolverProgress, Stall
 
 
 def _spent(budget: Budget, seconds: float) -> Budget:

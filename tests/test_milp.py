@@ -624,7 +624,7 @@ def test_solver_progress_is_reported_while_highs_runs(monkeypatch: pytest.Monkey
     of a HiGHS solve, ``on_progress`` gets the wall time and, once HiGHS has a plan, its best
     objective, bound and gap; the solution is the same as without it."""
     from benchmarks import milp_scale
-    from optimizer.shifts.milp import InterruptibleHiGHS, SolverProgress
+    from optimizer.shifts.highs import InterruptibleHiGHS, SolverProgress
 
     monkeypatch.setattr(InterruptibleHiGHS, "PROGRESS_S", 1.0)
     heard: list[SolverProgress] = []

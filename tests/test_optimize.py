@@ -361,5 +361,6 @@ def test_a_time_budget_too_short_for_a_second_round_keeps_the_first_plan(tmp_pat
     assert "round 2 of 6" not in result.output
     plan = json.loads((out / "plan.json").read_text())
     assert len(plan["iterations"]) == 1
-    assert any("would not fit in time_budget (0.01 s" in note for note in plan["notes"]), plan["notes"]
+    notes = plan["notes"]
+    assert any("would not fit in time_budget (0.01 s" in note for note in notes), notes
     assert (out / "roster.csv").exists()

@@ -40,7 +40,8 @@ from optimizer.plan.verdict import (
 from optimizer.requirements import Requirements, requirements
 from optimizer.shifts.columns import candidate_columns, roster_rows
 from optimizer.shifts.coverable import Unserved, split_uncoverable
-from optimizer.shifts.milp import STALL_S, SolverProgress, solve_model
+from optimizer.shifts.highs import SolverProgress
+from optimizer.shifts.milp import STALL_S, solve_model
 from optimizer.shifts.model import build_model
 from optimizer.shifts.problem import Column, ShiftProblem, Shortfall, Solution
 from scenarios.schema import RosterRow, Scenario

@@ -3,19 +3,16 @@ highspy) or CBC, the solution read back with its costs, bound, gap and shortfall
 
 from __future__ import annotations
 
-import atexit
-import dataclasses
 import math
 import time
 import warnings
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pulp
 
+from optimizer.shifts.highs import InterruptibleHiGHS, SolverProgress, Stall
 from optimizer.shifts.model import PENALTY, Model, build_model
 from optimizer.shifts.problem import (
     ShiftProblem,
@@ -35,123 +32,6 @@ Measured on global-retail (2026-12-04): round 2 found a plan at gap 1.14 % after
 60 s more to reach 0.49 %, 0.65 % cheaper; the correction loop's next round changes the
 requirements by more than that."""
 STALL_GAP_FACTOR = 2.0
-
-
-@dataclass(frozen=True)
-class SolverProgress:
-    """Where a running MIP search is: ``elapsed_s`` [s, wall] since the solve began, the best plan's
-    penalised objective ``best`` (inf before one is found), the ``bound`` and the relative
-    ``gap`` between them [share], as HiGHS reports them."""
-
-    elapsed_s: float
-    best: float
-    bound: float
-    gap: float
-
-
-@dataclass
-class Stall:
-    """A MIP search has stalled when its best plan has not improved for ``after_s`` [s of solver
-    time] while its gap is at most ``gap`` [share]. ``stopped``: where it was when it stalled."""
-
-    after_s: float
-    gap: float
-    improved_s: float = 0.0
-    best: float = math.inf
-    stopped: SolverProgress | None = None
-
-    def stop(self, now: SolverProgress) -> bool:
-        """True the first time the search, now at ``now``, has stalled."""
-        if now.best < self.best:
-            self.improved_s, self.best = now.elapsed_s, now.best
-            return False
-        if (
-            self.stopped is None
-            and now.gap <= self.gap
-            and now.elapsed_s - self.improved_s >= self.after_s
-        ):
-            self.stopped = now
-            return True
-        return False
-
-
-class InterruptibleHiGHS(pulp.HiGHS):
-    """PuLP's in-process HiGHS, solving in a thread of highspy's while this thread waits.
-
-    ``highspy.Highs.run`` releases the GIL but does not return to Python until the solve ends,
-    so a signal handler (Ctrl-C, SIGTERM: ``workbench.signals``) would run only after a solve
-    of up to ``time_limit_s``. Here the calling thread waits in steps of ``POLL_S``, so a
-    handler runs within that step; whatever it raises asks HiGHS to stop (its user interrupt)
-    and goes on after at most ``CANCEL_WAIT_S``. HiGHS checks the interrupt only in its
-    simplex, IPM and branch-and-bound loops (measured on the week of ``benchmarks.milp_scale``
-    on 2026-12-04: 0.3 to 13 s after the request, depending on the phase), so the solver
-    thread (a daemon) may compute on until then. A command leaving with ``signals.leave`` ends it
-    at once; an interpreter that exits normally first waits for it to stop (``_wait_abandoned``),
-    since HiGHS's threads, torn down mid-solve, abort the process ("terminate called without an
-    active exception", exit -6). Results are those of ``run``: the solver thread is the only one
-    touching the model.
-    """
-
-    POLL_S = 0.1
-    """How often the waiting thread returns to Python [s]."""
-    CANCEL_WAIT_S = 0.5
-    """How long an interrupted solve may take to stop before the exception goes on [s]."""
-    PROGRESS_S = 10.0
-    """How often ``on_progress`` hears of a running MIP solve [s]."""
-
-    on_progress: Callable[[SolverProgress], None] | None = None
-    """Called in the calling thread every ``PROGRESS_S`` with the MIP search's latest figures."""
-    stall: Stall | None = None
-    """Stops the MIP search when it stalls near its gap (None: never)."""
-
-    def callSolver(self, lp: pulp.LpProblem) -> None:
-        highs = lp.solverModel
-        highs.HandleUserInterrupt = True
-        latest: list[SolverProgress] = []
-        stall = self.stall
-
-        def capture(event: Any) -> None:  # in the solver thread, at HiGHS's MIP checkpoints
-            out = event.data_out
-            now = SolverProgress(
-                float(out.running_time),
-                float(out.mip_primal_bound),
-                float(out.mip_dual_bound),
-                float(out.mip_gap),
-            )
-            latest[:] = [now]
-            if stall is not None and stall.stop(now):
-                highs.cancelSolve()
-
-        highs.cbMipInterrupt += capture
-        began = time.monotonic()
-        highs.startSolve()
-        next_report = began + self.PROGRESS_S
-        try:
-            while not highs.wait(self.POLL_S)[0]:
-                if self.on_progress is not None and time.monotonic() >= next_report:
-                    next_report += self.PROGRESS_S
-                    # HiGHS reports nothing during presolve and the root LP: no plan yet
-                    known = (
-                        latest[0] if latest else SolverProgress(0.0, math.inf, -math.inf, math.inf)
-                    )
-                    self.on_progress(dataclasses.replace(known, elapsed_s=time.monotonic() - began))
-        except BaseException:
-            highs.cancelSolve()
-            if not highs.wait(self.CANCEL_WAIT_S)[0]:
-                _ABANDONED.append(highs)
-            raise
-
-
-_ABANDONED: list[Any] = []
-"""Interrupted solves still running when their caller went on (``highspy.Highs`` objects)."""
-
-
-@atexit.register
-def _wait_abandoned() -> None:
-    """At a normal interpreter exit, wait for interrupted solves to stop (HiGHS honours its
-    interrupt within seconds) rather than tear HiGHS down under them."""
-    while _ABANDONED:
-        _ABANDONED.pop().wait()
 
 
 def _solver(

@@ -134,12 +134,12 @@ def report_solver_threads():
     print(f"threads alive at exit: {len(alive)}", flush=True)
 
 from benchmarks import milp_scale
-from optimizer.shifts import milp, model
+from optimizer.shifts import highs, milp, model
 from workbench import signals
 
 signals.install()
 if sys.argv[1] == "exit":  # go on at once, the solve still running: its thread is abandoned
-    milp.InterruptibleHiGHS.CANCEL_WAIT_S = 0.0
+    highs.InterruptibleHiGHS.CANCEL_WAIT_S = 0.0
 built = model.build_model(milp_scale.build_problem())
 print("solving", flush=True)
 try:
