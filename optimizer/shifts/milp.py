@@ -8,6 +8,7 @@ import time
 import warnings
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pulp
@@ -19,6 +20,7 @@ from optimizer.shifts.problem import (
     Shortfall,
     Solution,
 )
+from optimizer.shifts.rounding import round_up
 
 SHORTFALL_TOL = 1e-6
 """A shortfall variable above this value [agents or agent-intervals] makes the plan infeasible."""
@@ -118,7 +120,7 @@ def solve_model(
     ``on_progress`` (HiGHS only) hears of the MIP search every ``InterruptibleHiGHS.PROGRESS_S``."""
     if solver not in SOLVERS:
         raise ValueError(f"solver must be one of {SOLVERS}, got {solver!r}")
-    problem, prob = model.problem, model.prob
+    prob = model.prob
     if lp_path is not None:
         prob.writeLP(str(lp_path))
 
@@ -151,7 +153,21 @@ def solve_model(
             bound = dual if math.isfinite(dual) else None
         elif prob.sol_status == pulp.LpSolutionOptimal:
             bound = float(info.objective_function_value)
-    if not has_solution:
+    read = _read(model) if has_solution else None
+    rounded = None
+    least: float | None = None
+    if read is None or read.shortfalls:
+        # the proof gets a time limit of its own: what a 120 s MILP left of its limit (1 s on
+        # global-retail at 15-minute intervals) was too little for the LP, never "proven"
+        least = minimum_shortfall(model, solver, time_limit_s)
+        # the LP covers every need while the search has no plan that does: round it up
+        covered = least is not None and least <= SHORTFALL_TOL
+        if covered and round_up(
+            model, lambda lp: _solve_lp(lp, solver, time_limit_s), SHORTFALL_TOL
+        ):
+            rounded = _read(model)
+        solve_s = time.perf_counter() - began
+    if read is None and rounded is None:
         return Solution(
             status="failed",
             solver=solver,
@@ -168,22 +184,24 @@ def solve_model(
                 f"{pulp.LpSolution[prob.sol_status]}, time limit {time_limit_s:g} s)"
             ),
         )
-
-    agents = {c: round(_value(v)) for c, v in model.x.items()}
-    agents = {c: k for c, k in agents.items() if k >= 1}
-    cost_of = {c.name: c.cost for c in problem.columns}
-    labour_cost = float(sum(cost_of[c] * k for c, k in agents.items()))
-    bot_levels: dict[str, float] = {}
-    bot_cost = 0.0
-    for b in problem.bots:
-        chosen = max(range(len(b.options)), key=lambda i: _value(model.z[b.channel, b.options[i]]))
-        bot_levels[b.channel] = b.options[chosen]
-        bot_cost += b.cost[chosen]
-    objective = labour_cost + bot_cost
-    shortfalls = _shortfalls(model, agents)
-    # read before ``minimum_shortfall``, whose LP overwrites the variables' values
-    allocation = {k: _value(v) for k, v in model.y.items() if _value(v) > 1e-9}
-    penalised = objective + PENALTY * sum(_value(v) for v in model.short.values())
+    if rounded is not None:
+        searched = (
+            "no plan"
+            if read is None
+            else f"only a plan {sum(s.amount for s in read.shortfalls):.6g} short"
+        )
+        return _solution(
+            rounded,
+            "feasible",
+            solver,
+            bound,
+            solve_s,
+            f"the search found {searched} in {time_limit_s:g} s; the LP relaxation rounded up "
+            "(optimizer.shifts.rounding) covers every need",
+        )
+    assert read is not None
+    agents, shortfalls, penalised = read.agents, read.shortfalls, read.penalised
+    objective = read.labour_cost + read.bot_cost
 
     status = "optimal" if prob.sol_status == pulp.LpSolutionOptimal else "feasible"
     message = "" if status == "optimal" else f"stopped at the time limit ({time_limit_s:g} s)"
@@ -195,11 +213,6 @@ def solve_model(
     if shortfalls:
         # the bound is on the penalised objective: no bound on the cost of a plan meeting needs
         gap = None if bound is None else max(0.0, (penalised - bound) / max(abs(penalised), 1e-9))
-        lower_bound = None
-        # the proof gets a time limit of its own: what a 120 s MILP left of its limit (1 s on
-        # global-retail at 15-minute intervals) was too little for the LP, never "proven"
-        least = minimum_shortfall(model, solver, time_limit_s)
-        solve_s = time.perf_counter() - began
         found = (
             f"{len(shortfalls)} channel-group-intervals short, "
             f"{sum(s.amount for s in shortfalls):.6g} in all; solver status {status}; "
@@ -218,29 +231,95 @@ def solve_model(
                 if least is not None
                 else "the LP relaxation did not solve"
             )
-    else:
-        # a bound a hair above the incumbent is solver tolerance, not information
-        lower_bound = None if bound is None else min(bound, objective)
-        gap = (
-            None
-            if lower_bound is None
-            else max(0.0, (objective - lower_bound) / max(abs(objective), 1e-9))
+        return Solution(
+            status=status,
+            solver=solver,
+            objective=objective,
+            labour_cost=read.labour_cost,
+            bot_cost=read.bot_cost,
+            lower_bound=None,
+            mip_gap=gap,
+            solve_s=solve_s,
+            agents=agents,
+            bot_levels=read.bot_levels,
+            shortfalls=shortfalls,
+            message=message,
+            allocation=read.allocation,
         )
+    return _solution(read, status, solver, bound, solve_s, message)
+
+
+@dataclass(frozen=True)
+class _Read:
+    """A plan read back from the model's variable values."""
+
+    agents: dict[str, int]
+    labour_cost: float
+    bot_levels: dict[str, float]
+    bot_cost: float
+    shortfalls: tuple[Shortfall, ...]
+    allocation: dict[tuple[str, str, str, int], float]
+    penalised: float
+
+
+def _read(model: Model) -> _Read:
+    """The plan in ``model``'s variable values (read before another solve overwrites them)."""
+    problem = model.problem
+    agents = {c: round(_value(v)) for c, v in model.x.items()}
+    agents = {c: k for c, k in agents.items() if k >= 1}
+    cost_of = {c.name: c.cost for c in problem.columns}
+    labour_cost = float(sum(cost_of[c] * k for c, k in agents.items()))
+    bot_levels: dict[str, float] = {}
+    bot_cost = 0.0
+    for b in problem.bots:
+        chosen = max(range(len(b.options)), key=lambda i: _value(model.z[b.channel, b.options[i]]))
+        bot_levels[b.channel] = b.options[chosen]
+        bot_cost += b.cost[chosen]
+    allocation = {k: _value(v) for k, v in model.y.items() if _value(v) > 1e-9}
+    short = sum(_value(v) for v in model.short.values())
+    return _Read(
+        agents,
+        labour_cost,
+        bot_levels,
+        bot_cost,
+        _shortfalls(model, agents),
+        allocation,
+        labour_cost + bot_cost + PENALTY * short,
+    )
+
+
+def _solution(
+    read: _Read, status: str, solver: str, bound: float | None, solve_s: float, message: str
+) -> Solution:
+    """The ``Solution`` of a plan that covers every need, its gap against ``bound``."""
+    objective = read.labour_cost + read.bot_cost
+    # a bound a hair above the incumbent is solver tolerance, not information
+    lower_bound = None if bound is None else min(bound, objective)
+    gap = (
+        None
+        if lower_bound is None
+        else max(0.0, (objective - lower_bound) / max(abs(objective), 1e-9))
+    )
     return Solution(
         status=status,
         solver=solver,
         objective=objective,
-        labour_cost=labour_cost,
-        bot_cost=bot_cost,
+        labour_cost=read.labour_cost,
+        bot_cost=read.bot_cost,
         lower_bound=lower_bound,
         mip_gap=gap,
         solve_s=solve_s,
-        agents=agents,
-        bot_levels=bot_levels,
-        shortfalls=shortfalls,
+        agents=read.agents,
+        bot_levels=read.bot_levels,
         message=message,
-        allocation=allocation,
+        allocation=read.allocation,
     )
+
+
+def _solve_lp(prob: pulp.LpProblem, solver: str, time_limit_s: float) -> bool:
+    """Solve ``prob``'s LP relaxation in place; True if optimal."""
+    prob.solve(_solver(solver, time_limit_s, 0.0, False, mip=False))
+    return bool(prob.sol_status == pulp.LpSolutionOptimal)
 
 
 def _shortfalls(model: Model, agents: dict[str, int]) -> tuple[Shortfall, ...]:
