@@ -16,6 +16,7 @@ import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -201,6 +202,65 @@ def test_plan_comparison_when_plan_json_exists(optimized: Path) -> None:
     assert table[-1]["cost"] == pytest.approx(plan["verification"]["cost"])
     assert "optimized.toml (the verified roster and bot levels)" in html
     assert not (optimized / "charts").exists()  # --no-png
+
+
+def test_staffing_against_requirement_and_spend_charts_of_an_optimize_folder(
+    optimized: Path,
+) -> None:
+    """Issue 10 point 6: the report of an optimize folder shows planned staffing against the
+    requirement (from requirements.csv) and where the money goes (from costs.csv); the
+    charts' data are those files' figures, summed as the captions say."""
+    specs = specs_of((optimized / "report.html").read_text())
+    assert {"chart-requirement", "chart-spend"} <= set(specs)
+    [spend] = list(specs["chart-spend"]["datasets"].values())
+    costs = pd.read_csv(optimized / "costs.csv")
+    labour = costs[costs["day"].notna()]
+    assert sum(r["cost"] for r in spend) == pytest.approx(labour["cost"].sum())
+    assert {r["component"] for r in spend} == {
+        f"{site} / {shift}" for site, shift in zip(labour["site"], labour["shift"], strict=True)
+    }
+    [lines] = list(specs["chart-requirement"]["datasets"].values())
+    requirements = pd.read_csv(optimized / "requirements.csv")
+    voice = requirements[requirements["channel"] == "voice"]
+    busiest = voice.groupby("interval_start")["planned"].sum().idxmax()
+    rows = voice[voice["interval_start"] == busiest]
+    found = {
+        r["series"]: r["agents"]
+        for r in lines
+        if r["channel"] == "voice" and r["interval_start"] == busiest
+    }
+    once = rows.drop_duplicates("group")
+    assert found == pytest.approx(
+        {
+            "analytic requirement": once["analytic"].sum(),
+            "requirement after corrections": (once["analytic"] + once["raise"]).sum(),
+            "planned": rows["planned"].sum(),
+        }
+    )
+
+
+def test_requirement_table_counts_each_group_once_and_sums_sites() -> None:
+    """Two language groups, the first served by two sites: its analytic requirement and raise
+    repeat on both site rows of requirements.csv and count once; planned agents add up."""
+    from workbench.plan_charts import requirement_table
+
+    frame = pd.DataFrame(
+        {
+            "interval_start": ["t0"] * 3,
+            "channel": ["voice"] * 3,
+            "group": ["en", "en", "pt"],
+            "site": ["a", "b", "a"],
+            "analytic": [10.0, 10.0, 3.0],
+            "raise": [2.0, 2.0, -1.0],
+            "planned": [7.0, 5.5, 2.0],
+        }
+    )
+    table = requirement_table(frame).set_index("series")["agents"]
+    assert table.to_dict() == {
+        "analytic requirement": 13.0,
+        "requirement after corrections": 14.0,
+        "planned": 14.5,
+    }
 
 
 @needs_chromium

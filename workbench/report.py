@@ -33,7 +33,7 @@ import vl_convert
 from scenarios.loader import load
 from scenarios.problems import ScenarioError
 from simulation.output import OutputError, write_file_atomic
-from workbench import charts
+from workbench import charts, plan_charts
 
 REQUIRED_FILES = ("summary.json", "intervals.csv")
 """Files without which a folder is not a run folder."""
@@ -62,6 +62,10 @@ class RunFolder:
     scenario_text: str | None
     optimized_text: str | None
     plan: dict[str, Any] | None
+    requirements: pd.DataFrame | None = None
+    """``requirements.csv`` of an optimize folder (None when absent)."""
+    costs: pd.DataFrame | None = None
+    """``costs.csv`` of an optimize folder (None when absent)."""
 
     @property
     def roster_file(self) -> Path | None:
@@ -270,6 +274,13 @@ def read_run(path: str | Path) -> RunFolder:
     plan = _json(folder / "plan.json") if (folder / "plan.json").exists() else None
     if plan is not None:
         _check_plan(plan)
+    tables: dict[str, pd.DataFrame | None] = {}
+    for name in ("requirements", "costs"):
+        path = folder / f"{name}.csv"
+        try:
+            tables[name] = pd.read_csv(path) if path.is_file() else None
+        except (OSError, ValueError, UnicodeDecodeError) as error:
+            raise ReportError(f"{path.name} cannot be read: {error}") from None
     return RunFolder(
         path=folder,
         summary=summary,
@@ -278,6 +289,8 @@ def read_run(path: str | Path) -> RunFolder:
         scenario_text=_text(folder / "scenario.toml"),
         optimized_text=_text(folder / "optimized.toml"),
         plan=plan,
+        requirements=tables["requirements"],
+        costs=tables["costs"],
     )
 
 
@@ -365,6 +378,27 @@ def report_charts(run: RunFolder) -> tuple[list[ReportChart], list[str]]:
         "Labour by site and bot sessions over the horizon, mean over replications.",
         lambda: charts.cost_chart(run.summary),
     )
+    requirements, costs = run.requirements, run.costs
+    if requirements is not None:
+        add(
+            "requirement",
+            "Planned staffing against requirement",
+            "Per channel, summed over language groups (requirements.csv): the analytic "
+            "requirement at the chosen bot level, that plus the raises (or cuts) the "
+            "simulate-and-correct loop made for the kept plan, and the productive agents the "
+            "plan gives the channel, summed over sites. Email and social: work arriving and "
+            "work capacity planned, in agent-intervals.",
+            partial(plan_charts.requirement_chart, requirements),
+        )
+    if costs is not None:
+        add(
+            "spend",
+            "Where the money goes",
+            "Labour cost of the kept plan by the day its shifts start, stacked by site and "
+            "shift template (costs.csv: the MILP's shift costs, premiums included; the bots' "
+            "cost is in plan.json). The simulated cost of the same plan is in the KPI table.",
+            partial(plan_charts.spend_chart, costs),
+        )
     plan = run.plan
     if plan is not None:
 
