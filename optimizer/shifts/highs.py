@@ -9,7 +9,7 @@ import dataclasses
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulp
@@ -29,25 +29,28 @@ class SolverProgress:
 
 @dataclass
 class Stall:
-    """A MIP search has stalled when its best plan has not improved for ``after_s`` [s of solver
-    time] while its gap is at most ``gap`` [share]. ``stopped``: where it was when it stalled."""
+    """A MIP search has stalled when, while its gap is at most ``gap`` [share], its best plan
+    has improved by no more than ``min_gain`` [share of its cost] over the last ``after_s``
+    [s of solver time]. ``stopped``: where it was when it stalled."""
 
     after_s: float
     gap: float
-    improved_s: float = 0.0
-    best: float = math.inf
+    min_gain: float = 0.0
+    seen: list[tuple[float, float]] = field(default_factory=list)
+    """(solver time [s], best objective) at each improvement."""
     stopped: SolverProgress | None = None
 
     def stop(self, now: SolverProgress) -> bool:
         """True the first time the search, now at ``now``, has stalled."""
-        if now.best < self.best:
-            self.improved_s, self.best = now.elapsed_s, now.best
+        if not self.seen or now.best < self.seen[-1][1]:
+            self.seen.append((now.elapsed_s, now.best))
+        if self.stopped is not None or now.gap > self.gap:
             return False
-        if (
-            self.stopped is None
-            and now.gap <= self.gap
-            and now.elapsed_s - self.improved_s >= self.after_s
-        ):
+        then = now.elapsed_s - self.after_s
+        earlier = [best for elapsed, best in self.seen if elapsed <= then]
+        if not earlier or not math.isfinite(earlier[-1]):
+            return False
+        if earlier[-1] - now.best <= self.min_gain * abs(now.best):
             self.stopped = now
             return True
         return False
