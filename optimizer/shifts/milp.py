@@ -6,24 +6,20 @@ from __future__ import annotations
 import math
 import time
 import warnings
-from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pulp
 
 from optimizer.shifts.highs import InterruptibleHiGHS, SolverProgress, Stall
-from optimizer.shifts.model import PENALTY, Model, build_model
+from optimizer.shifts.model import Model, build_model
 from optimizer.shifts.problem import (
     ShiftProblem,
-    Shortfall,
     Solution,
 )
+from optimizer.shifts.readback import SHORTFALL_TOL, Read
+from optimizer.shifts.readback import read as read_plan
 from optimizer.shifts.rounding import round_up
-
-SHORTFALL_TOL = 1e-6
-"""A shortfall variable above this value [agents or agent-intervals] makes the plan infeasible."""
 
 SOLVERS = ("highs", "cbc")
 
@@ -103,11 +99,6 @@ def minimum_shortfall(
         prob.setObjective(objective)
 
 
-def _value(var: pulp.LpVariable) -> float:
-    v = var.varValue
-    return 0.0 if v is None else float(v)
-
-
 def solve_model(
     model: Model,
     solver: str = "highs",
@@ -156,7 +147,7 @@ def solve_model(
             bound = dual if math.isfinite(dual) else None
         elif prob.sol_status == pulp.LpSolutionOptimal:
             bound = float(info.objective_function_value)
-    read = _read(model) if has_solution else None
+    read = read_plan(model) if has_solution else None
     rounded = None
     least: float | None = None
     if read is None or read.shortfalls:
@@ -168,7 +159,7 @@ def solve_model(
         if covered and round_up(
             model, lambda lp: _solve_lp(lp, solver, time_limit_s), SHORTFALL_TOL
         ):
-            rounded = _read(model)
+            rounded = read_plan(model)
         solve_s = time.perf_counter() - began
     if read is None and rounded is None:
         return Solution(
@@ -253,47 +244,8 @@ def solve_model(
     return _solution(read, status, solver, bound, solve_s, message)
 
 
-@dataclass(frozen=True)
-class _Read:
-    """A plan read back from the model's variable values."""
-
-    agents: dict[str, int]
-    labour_cost: float
-    bot_levels: dict[str, float]
-    bot_cost: float
-    shortfalls: tuple[Shortfall, ...]
-    allocation: dict[tuple[str, str, str, int], float]
-    penalised: float
-
-
-def _read(model: Model) -> _Read:
-    """The plan in ``model``'s variable values (read before another solve overwrites them)."""
-    problem = model.problem
-    agents = {c: round(_value(v)) for c, v in model.x.items()}
-    agents = {c: k for c, k in agents.items() if k >= 1}
-    cost_of = {c.name: c.cost for c in problem.columns}
-    labour_cost = float(sum(cost_of[c] * k for c, k in agents.items()))
-    bot_levels: dict[str, float] = {}
-    bot_cost = 0.0
-    for b in problem.bots:
-        chosen = max(range(len(b.options)), key=lambda i: _value(model.z[b.channel, b.options[i]]))
-        bot_levels[b.channel] = b.options[chosen]
-        bot_cost += b.cost[chosen]
-    allocation = {k: _value(v) for k, v in model.y.items() if _value(v) > 1e-9}
-    short = sum(_value(v) for v in model.short.values())
-    return _Read(
-        agents,
-        labour_cost,
-        bot_levels,
-        bot_cost,
-        _shortfalls(model, agents),
-        allocation,
-        labour_cost + bot_cost + PENALTY * short,
-    )
-
-
 def _solution(
-    read: _Read, status: str, solver: str, bound: float | None, solve_s: float, message: str
+    read: Read, status: str, solver: str, bound: float | None, solve_s: float, message: str
 ) -> Solution:
     """The ``Solution`` of a plan that covers every need, its gap against ``bound``."""
     objective = read.labour_cost + read.bot_cost
@@ -324,32 +276,6 @@ def _solve_lp(prob: pulp.LpProblem, solver: str, time_limit_s: float) -> bool:
     """Solve ``prob``'s LP relaxation in place; True if optimal."""
     prob.solve(_solver(solver, time_limit_s, 0.0, False, mip=False))
     return bool(prob.sol_status == pulp.LpSolutionOptimal)
-
-
-def _shortfalls(model: Model, agents: dict[str, int]) -> tuple[Shortfall, ...]:
-    """Every shortfall variable above ``SHORTFALL_TOL``, with the sites at ``max_agents`` then."""
-    problem = model.problem
-    on_duty: dict[tuple[str, int], int] = defaultdict(int)
-    for c in problem.columns:
-        k = agents.get(c.name, 0)
-        if k:
-            for t in set(c.on_duty):
-                on_duty[c.site, t] += k
-    found: list[Shortfall] = []
-    for need in problem.needs:
-        for t in range(problem.n_intervals):
-            amount = _value(model.short[need.channel, need.group, t])
-            if amount > SHORTFALL_TOL:
-                at_max = tuple(
-                    s
-                    for s in need.sites
-                    if s in problem.max_agents
-                    and on_duty[s, t] >= problem.max_agents[s] - SHORTFALL_TOL
-                )
-                found.append(
-                    Shortfall(need.channel, need.group, t, amount, tuple(need.sites), at_max)
-                )
-    return tuple(found)
 
 
 def solve(

@@ -1,0 +1,85 @@
+"""Reading a plan back from a solved model's variable values: agents per shift, bot levels,
+costs, allocation and every shortfall (``milp`` and ``rounding`` read the same way)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import pulp
+
+from optimizer.shifts.model import PENALTY, Model
+from optimizer.shifts.problem import Shortfall
+
+SHORTFALL_TOL = 1e-6
+"""A shortfall variable above this value [agents or agent-intervals] makes the plan infeasible."""
+
+
+def value(var: pulp.LpVariable) -> float:
+    v = var.varValue
+    return 0.0 if v is None else float(v)
+
+
+@dataclass(frozen=True)
+class Read:
+    """A plan read back from the model's variable values."""
+
+    agents: dict[str, int]
+    labour_cost: float
+    bot_levels: dict[str, float]
+    bot_cost: float
+    shortfalls: tuple[Shortfall, ...]
+    allocation: dict[tuple[str, str, str, int], float]
+    penalised: float
+
+
+def read(model: Model) -> Read:
+    """The plan in ``model``'s variable values (read before another solve overwrites them)."""
+    problem = model.problem
+    agents = {c: round(value(v)) for c, v in model.x.items()}
+    agents = {c: k for c, k in agents.items() if k >= 1}
+    cost_of = {c.name: c.cost for c in problem.columns}
+    labour_cost = float(sum(cost_of[c] * k for c, k in agents.items()))
+    bot_levels: dict[str, float] = {}
+    bot_cost = 0.0
+    for b in problem.bots:
+        chosen = max(range(len(b.options)), key=lambda i: value(model.z[b.channel, b.options[i]]))
+        bot_levels[b.channel] = b.options[chosen]
+        bot_cost += b.cost[chosen]
+    allocation = {k: value(v) for k, v in model.y.items() if value(v) > 1e-9}
+    short = sum(value(v) for v in model.short.values())
+    return Read(
+        agents,
+        labour_cost,
+        bot_levels,
+        bot_cost,
+        shortfalls(model, agents),
+        allocation,
+        labour_cost + bot_cost + PENALTY * short,
+    )
+
+
+def shortfalls(model: Model, agents: dict[str, int]) -> tuple[Shortfall, ...]:
+    """Every shortfall variable above ``SHORTFALL_TOL``, with the sites at ``max_agents`` then."""
+    problem = model.problem
+    on_duty: dict[tuple[str, int], int] = defaultdict(int)
+    for c in problem.columns:
+        k = agents.get(c.name, 0)
+        if k:
+            for t in set(c.on_duty):
+                on_duty[c.site, t] += k
+    found: list[Shortfall] = []
+    for need in problem.needs:
+        for t in range(problem.n_intervals):
+            amount = value(model.short[need.channel, need.group, t])
+            if amount > SHORTFALL_TOL:
+                at_max = tuple(
+                    s
+                    for s in need.sites
+                    if s in problem.max_agents
+                    and on_duty[s, t] >= problem.max_agents[s] - SHORTFALL_TOL
+                )
+                found.append(
+                    Shortfall(need.channel, need.group, t, amount, tuple(need.sites), at_max)
+                )
+    return tuple(found)
