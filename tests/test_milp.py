@@ -31,6 +31,10 @@ from optimizer.shifts.problem import (
 
 SOLVERS = ("highs", "cbc")
 
+RENS_ENOUGH = (
+    "RENS (the MIP over the roundings of the LP relaxation) is within the gap of the LP bound"
+)
+
 
 def _column(
     name: str, site: str, intervals: list[int], cost: float, coverage: float | list[float] = 1.0
@@ -547,7 +551,7 @@ def test_status_bound_and_gap(solver: str) -> None:
     )
     assert sol.objective <= 30_610.0 * 1.01 + 1e-6
     assert 0.0 < sol.solve_s < 30.0
-    assert sol.message == ""
+    assert sol.message in ("", RENS_ENOUGH) or (solver == "cbc" and sol.message == "")
 
 
 def test_unknown_solver_and_bad_data() -> None:
@@ -612,7 +616,8 @@ def test_a_solve_stopped_by_its_time_limit_is_not_called_infeasible() -> None:
     from benchmarks import milp_scale
 
     problem = milp_scale.build_problem()
-    sol = solve_model(build_model(problem), "highs", time_limit_s=2.0, mip_gap=0.0)
+    # 4 s: the LP for RENS stops at its 2 s (half the limit), the search has the other 2 s
+    sol = solve_model(build_model(problem), "highs", time_limit_s=4.0, mip_gap=0.0)
     assert sol.status in ("feasible", "optimal"), sol.message
     if sol.shortfalls:
         assert "not proven necessary: the LP relaxation covers every need" in sol.message
@@ -663,7 +668,7 @@ def test_solver_progress_is_reported_while_highs_runs(monkeypatch: pytest.Monkey
     monkeypatch.setattr(InterruptibleHiGHS, "PROGRESS_S", 1.0)
     heard: list[SolverProgress] = []
     model = build_model(milp_scale.build_problem())
-    sol = solve_model(model, "highs", time_limit_s=6.0, mip_gap=0.0, on_progress=heard.append)
+    sol = solve_model(model, "highs", time_limit_s=8.0, mip_gap=0.0, on_progress=heard.append)
     assert sol.status in ("feasible", "optimal")
     assert len(heard) >= 3
     elapsed = [h.elapsed_s for h in heard]

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pulp
 
 
@@ -84,6 +85,9 @@ class InterruptibleHiGHS(pulp.HiGHS):
     """Called in the calling thread every ``PROGRESS_S`` with the MIP search's latest figures."""
     stall: Stall | None = None
     """Stops the MIP search when it stalls near its gap (None: never)."""
+    start: dict[str, float] | None = None
+    """A plan to start the MIP search from: values of (some of) the variables, by name; HiGHS
+    completes the rest."""
 
     def callSolver(self, lp: pulp.LpProblem) -> None:
         highs = lp.solverModel
@@ -104,6 +108,14 @@ class InterruptibleHiGHS(pulp.HiGHS):
                 highs.cancelSolve()
 
         highs.cbMipInterrupt += capture
+        if self.start:
+            index = {v.name: v.index for v in lp.variables()}
+            names = [n for n in self.start if n in index]
+            highs.setSolution(
+                len(names),
+                np.array([index[n] for n in names], dtype=np.int32),
+                np.array([self.start[n] for n in names], dtype=np.float64),
+            )
         began = time.monotonic()
         highs.startSolve()
         next_report = began + self.PROGRESS_S

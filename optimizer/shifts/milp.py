@@ -3,6 +3,7 @@ highspy) or CBC, the solution read back with its costs, bound, gap and shortfall
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 import warnings
@@ -19,7 +20,7 @@ from optimizer.shifts.problem import (
 )
 from optimizer.shifts.readback import SHORTFALL_TOL, Read
 from optimizer.shifts.readback import read as read_plan
-from optimizer.shifts.rounding import round_up
+from optimizer.shifts.rounding import rens_bounds, round_up
 
 SOLVERS = ("highs", "cbc")
 
@@ -121,6 +122,8 @@ def solve_model(
     began = time.perf_counter()
     bound: float | None = None
     stalled: SolverProgress | None = None
+    lp_bound: float | None = None
+    rens: Read | None = None
     if solver == "cbc":
         # CBC exposes no bound through PuLP: the LP relaxation gives one. Solved first, because
         # every solve overwrites the variables' values.
@@ -128,11 +131,35 @@ def solve_model(
         remaining = max(1.0, time_limit_s - (time.perf_counter() - began))
         prob.solve(_solver("cbc", remaining, mip_gap, msg))
     else:
+        if on_progress is not None:  # one clock for the RENS and the full search
+            heard = on_progress
+
+            def on_progress(progress: SolverProgress) -> None:
+                heard(dataclasses.replace(progress, elapsed_s=time.perf_counter() - began))
+
+        lp_bound, rens = _rens(model, time_limit_s, mip_gap, msg, on_progress, stall_s)
+        solve_s = time.perf_counter() - began
+        if rens is not None and lp_bound is not None and _gap(rens, lp_bound) <= mip_gap:
+            return _solution(
+                rens,
+                "optimal",
+                solver,
+                lp_bound,
+                solve_s,
+                "RENS (the MIP over the roundings of the LP relaxation) is within the gap of "
+                "the LP bound",
+            )
         highs = _solver(
-            "highs", time_limit_s, mip_gap, msg, on_progress=on_progress, stall_s=stall_s
+            "highs",
+            max(0.0, time_limit_s - solve_s),
+            mip_gap,
+            msg,
+            on_progress=on_progress,
+            stall_s=stall_s,
         )
-        prob.solve(highs)
         assert isinstance(highs, InterruptibleHiGHS)
+        highs.start = None if rens is None else _start(model, rens)
+        prob.solve(highs)
         stalled = None if highs.stall is None else highs.stall.stopped
     solve_s = time.perf_counter() - began
 
@@ -142,12 +169,13 @@ def solve_model(
         has_solution = has_solution and (
             info.primal_solution_status == 2  # kSolutionStatusFeasible
         )
-        if prob.isMIP():
-            dual = float(info.mip_dual_bound)
-            bound = dual if math.isfinite(dual) else None
-        elif prob.sol_status == pulp.LpSolutionOptimal:
-            bound = float(info.objective_function_value)
+        dual = float(info.mip_dual_bound)
+        bound = dual if math.isfinite(dual) else None
+        if lp_bound is not None:
+            bound = lp_bound if bound is None else max(bound, lp_bound)
     read = read_plan(model) if has_solution else None
+    if solver == "highs" and rens is not None and (read is None or _worse(read, rens)):
+        read, stalled = rens, None  # the search did not beat its start
     rounded = None
     least: float | None = None
     if read is None or read.shortfalls:
@@ -270,6 +298,55 @@ def _solution(
         message=message,
         allocation=read.allocation,
     )
+
+
+def _gap(plan: Read, bound: float) -> float:
+    """Relative gap of a covering plan's cost over ``bound`` [share]."""
+    cost = plan.labour_cost + plan.bot_cost
+    return max(0.0, (cost - bound) / max(abs(cost), 1e-9))
+
+
+def _worse(plan: Read, than: Read) -> bool:
+    """True if ``plan`` falls short or costs more than the covering plan ``than``."""
+    return bool(plan.shortfalls) or plan.penalised > than.penalised
+
+
+def _start(model: Model, plan: Read) -> dict[str, float]:
+    """``plan``'s shift and bot variables by name, a start for the MIP search."""
+    start = {var.name: float(plan.agents.get(name, 0)) for name, var in model.x.items()}
+    for (channel, option), var in model.z.items():
+        start[var.name] = 1.0 if plan.bot_levels.get(channel) == option else 0.0
+    return start
+
+
+def _rens(
+    model: Model,
+    time_limit_s: float,
+    mip_gap: float,
+    msg: bool,
+    on_progress: Callable[[SolverProgress], None] | None,
+    stall_s: float | None,
+) -> tuple[float | None, Read | None]:
+    """The LP relaxation's objective (a bound) and the best covering plan of the RENS MIP
+    (``rounding.rens_bounds``): the LP is given half of ``time_limit_s`` [s], RENS half of what
+    is left; None for either when not found (a model whose LP takes longer goes to the full
+    search at once). On global-retail (2026-12-04) RENS gave 95,092 in 7 s where the full search
+    took 25 s for 95,197, and 116,126 in 7 s against 116,582 in 15 s."""
+    began = time.perf_counter()
+    if not _solve_lp(model.prob, "highs", 0.5 * time_limit_s):
+        return None, None
+    bound = float(pulp.value(model.prob.objective) or 0.0)
+    left = time_limit_s - (time.perf_counter() - began)
+    if left < 1.0:
+        return bound, None
+    with rens_bounds(model):
+        model.prob.solve(
+            _solver("highs", 0.5 * left, mip_gap, msg, on_progress=on_progress, stall_s=stall_s)
+        )
+        solved = model.prob.sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)
+        found = solved and model.prob.solverModel.getInfo().primal_solution_status == 2
+        plan = read_plan(model) if found else None
+    return bound, None if plan is None or plan.shortfalls else plan
 
 
 def _solve_lp(prob: pulp.LpProblem, solver: str, time_limit_s: float) -> bool:

@@ -20,7 +20,8 @@ success their values are the rounded plan's.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pulp
 
@@ -63,4 +64,24 @@ def round_up(
         return all((v.varValue or 0.0) <= shortfall_tol for v in model.short.values())
     finally:
         for var, low, up in reversed(fixed):
+            var.lowBound, var.upBound = low, up
+
+
+@contextmanager
+def rens_bounds(model: Model) -> Iterator[None]:
+    """Within the block, every shift's agents are bounded to the floor and ceiling of their
+    current values (the LP relaxation's): the neighbourhood of RENS, the relaxation-enforced
+    neighbourhood search of Berthold (2014), "RENS: the optimal rounding", Mathematical
+    Programming Computation 6(1):33-54. A MIP over it is small (most shifts are fixed, the
+    rest choose between two values) and contains every rounding of the LP, the one of
+    ``round_up`` included. The bounds are restored on leaving."""
+    saved = [(var, var.lowBound, var.upBound) for var in model.x.values()]
+    try:
+        for var, _, _ in saved:
+            x = var.varValue or 0.0
+            var.lowBound = float(math.floor(x + SOLVED_TOL))
+            var.upBound = float(math.ceil(x - SOLVED_TOL))
+        yield
+    finally:
+        for var, low, up in saved:
             var.lowBound, var.upBound = low, up
