@@ -364,3 +364,28 @@ def test_a_time_budget_too_short_for_a_second_round_keeps_the_first_plan(tmp_pat
     notes = plan["notes"]
     assert any("would not fit in time_budget (0.01 s" in note for note in notes), notes
     assert (out / "roster.csv").exists()
+
+
+def test_the_plan_kept_is_surely_at_target_and_ties_go_to_the_larger_margin() -> None:
+    """The verdict asks each line's whole-horizon level on a fresh seed to be at target, so the
+    loop counts a line whose 95 % interval on the scenario seed reaches below target as a miss
+    (``uncertain_channels``), and between plans of equal misses and cost keeps the one with the
+    larger least margin (``margin``). Lines without contacts (no interval) are not judged."""
+    from optimizer.plan.loop import margin, uncertain_channels
+
+    def line(mean: float | None, low: float | None, target: float) -> dict[str, Any]:
+        level = None if mean is None else {"mean": mean, "ci95": [low, mean + 0.01]}
+        return {"service_level": level, "target": {"share": target}}
+
+    summary = {
+        "channels": {
+            "voice": line(0.811, 0.784, 0.80),
+            "chat": line(0.95, 0.93, 0.90),
+            "voice:callback": line(None, None, 0.80),
+        }
+    }
+    assert uncertain_channels(summary) == ["voice"]
+    assert margin(summary) == pytest.approx(0.011)
+    summary["channels"]["voice"] = line(0.841, 0.826, 0.80)
+    assert uncertain_channels(summary) == []
+    assert margin(summary) == pytest.approx(0.041)

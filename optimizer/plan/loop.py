@@ -9,7 +9,9 @@
    Stationary per-interval staffing misses targets after peaks and with multi-skill pooling
    (Green, Kolesar and Soares 2001, Operations Research 49(4):549-564), which is why the
    simulation has the last word (Avramidis et al. 2010, EJOR 200(3):822-832).
-3. The plan kept (the iteration with the fewest cells short, the cheaper on a tie; the loop
+3. The plan kept (the iteration with the fewest misses, then the cheaper, then the one with the
+   larger ``margin``; misses are cells short plus channels whose whole-horizon level is not
+   surely at target, ``uncertain_channels``; the loop
    stops early once the MILP is bound by ``max_agents`` twice in a row) is simulated again on a
    fresh seed, and the report says whether it still meets every target.
 
@@ -105,7 +107,8 @@ class Plan:
     hand: Iteration | None
     requirements: Requirements
     chosen: int
-    """Index of the iteration whose plan was kept (the fewest cells short, then the cheaper)."""
+    """Index of the iteration whose plan was kept (the fewest cells short plus channels not
+    surely at target, then the cheaper; ``uncertain_channels``)."""
     notes: list[str] = field(default_factory=list)
     unserved: tuple[Unserved, ...] = ()
     """Requirements no candidate shift can cover (``optimizer.shifts.coverable``): planned
@@ -130,6 +133,33 @@ class Plan:
         whole-horizon service level meets its target and no demand is left unserved."""
         channels_met = all(kpi["met"] for kpi in self.verified.summary["channels"].values())
         return channels_met and not self.verified_shorts and not self.unserved
+
+
+def uncertain_channels(summary: dict[str, Any]) -> list[str]:
+    """Lines (channels and callback lines) of a ``summary.json`` whose whole-horizon service
+    level's 95 % confidence interval reaches below target. The verdict asks the fresh seed's
+    point estimate to be at target; a plan at target only by its point estimate on the
+    scenario seed passes that about half the time (on the one-day example of the tests: voice
+    81.1 %, interval 78.4-83.8 %, on the scenario seed and 77.1 % on the fresh one)."""
+    found = []
+    for name, kpi in summary["channels"].items():
+        level = kpi.get("service_level") or {}
+        interval = level.get("ci95") if isinstance(level, dict) else None
+        if interval and interval[0] is not None and interval[0] < kpi["target"]["share"]:
+            found.append(name)
+    return found
+
+
+def margin(summary: dict[str, Any]) -> float:
+    """The least whole-horizon margin of any line over its target [share], the tie-break
+    between plans of equal misses and cost."""
+    margins = [
+        kpi["service_level"]["mean"] - kpi["target"]["share"]
+        for kpi in summary["channels"].values()
+        if isinstance(kpi.get("service_level"), dict)
+        and kpi["service_level"].get("mean") is not None
+    ]
+    return min(margins, default=0.0)
 
 
 def _apply(scenario: Scenario, rows: tuple[RosterRow, ...], levels: dict[str, float]) -> Scenario:
@@ -204,7 +234,9 @@ def optimize(
             number, solution, results, shorts, judged, results.summary["cost"]["total"]
         )
 
-    best: tuple[int, float, int, Scenario, tuple[RosterRow, ...], dict[str, float]] | None = None
+    best: (
+        tuple[int, float, float, int, Scenario, tuple[RosterRow, ...], dict[str, float]] | None
+    ) = None
     unserved: tuple[Unserved, ...] = ()
     capacity_note = ""
     bound_rounds = 0
@@ -281,9 +313,11 @@ def optimize(
         iteration.adjust = applied
         shorts = iteration.shorts
         iterations.append(iteration)
-        # the plan kept is the one with the fewest cells short (the cheaper on a tie)
-        if best is None or (len(shorts), iteration.cost) < best[:2]:
-            best = (len(shorts), iteration.cost, number, candidate, rows, levels)
+        # the plan kept is the one with the fewest misses (the cheaper on a tie)
+        missed = len(shorts) + len(uncertain_channels(iteration.results.summary))
+        rank = (missed, iteration.cost, -margin(iteration.results.summary))
+        if best is None or rank < best[:3]:
+            best = (*rank, number, candidate, rows, levels)
         if on_iteration is not None:
             on_iteration(iteration)
         aimed = config.targets == "interval"
@@ -304,7 +338,7 @@ def optimize(
     assert best is not None
     if capacity_note:
         notes.insert(0, capacity_note)
-    _, _, chosen, candidate, rows, levels = best
+    _, _, _, chosen, candidate, rows, levels = best
     verify_seed = fresh_seed(seed)
     run = candidate.run.model_copy(update={"seed": verify_seed, "replications": replications})
     candidate = candidate.model_copy(update={"run": run})
