@@ -177,10 +177,15 @@ def below_target_shares(
 ) -> dict[str, dict[str, dict[str, float]]]:
     """Share of judged cells, and of the contacts offered in them, whose mean service level is
     below target - ``tolerance``, per line and for all lines (``"all"``), each as
-    ``{estimate, low, high}``: the estimate from the cell means, the interval at
-    ``confidence`` by a parametric bootstrap of each cell's mean (mean + sd / sqrt(n) x a
-    Student-t draw with n - 1 degrees of freedom, cells drawn independently, ``draws`` times,
-    from a generator seeded by ``seed``: the same plan gives the same figures)."""
+    ``{estimate, low, high}``. Each cell's expected level is uncertain: given its replications
+    it is taken as mean + sd / sqrt(n) x a Student-t variable with n - 1 degrees of freedom,
+    cells independent. The estimate is the expected share under that, the sum over cells of
+    P(level < target - tolerance) (weighted by contacts for the volume share); the interval at
+    ``confidence`` is the percentile interval of ``draws`` draws of it (a parametric
+    bootstrap from a generator seeded by ``seed``: the same plan gives the same figures). The
+    share of cell means below the line is not the estimate: near the line more cells sit above
+    than below, so it is biased low, and it fell outside its own interval on global-retail
+    (3.7 % of cells, interval 3.8-5.1 %, 2026-12-04)."""
     cells = shortfall_p_values(results, mode, tolerance)
     offered = offered_by_cell(results, mode)
     volume = np.array(
@@ -196,7 +201,9 @@ def below_target_shares(
     rng = np.random.default_rng(seed)
     drawn = mean + se * rng.standard_t(np.maximum(n - 1, 1), size=(draws, len(mean)))
     below_drawn = drawn < threshold
-    below = mean < threshold
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = (threshold - mean) / se
+    below = np.where(se > 0, stats.t.cdf(z, np.maximum(n - 1, 1)), (mean < threshold).astype(float))
     alpha = 1 - confidence
     channels = cells["channel"].to_numpy(str)
     out: dict[str, dict[str, dict[str, float]]] = {}
