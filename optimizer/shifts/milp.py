@@ -206,7 +206,7 @@ def solve_model(
                 f"{pulp.LpSolution[prob.sol_status]}, time limit {time_limit_s:g} s)"
             ),
         )
-    if rounded is not None:
+    if rounded is not None and (read is None or rounded.penalised < read.penalised):
         searched = (
             "no plan"
             if read is None
