@@ -626,13 +626,16 @@ def test_a_solve_stopped_by_its_time_limit_is_not_called_infeasible() -> None:
 
 
 def test_lp_rounding_gives_a_covering_plan_when_the_search_has_none() -> None:
-    """Issue 10 point 5's fallback: global-retail's first MILP stopped after 1 s (HiGHS has then
-    only a plan 35-47 agent-intervals short; it needs about 20 s for a covering one). The
-    solution is the LP relaxation rounded up: no shortfall, a cost between the LP bound and
-    25 % above it (measured 111,352 against 94,240 on 2026-12-04), and the message says where
-    it came from."""
+    """Issue 10 point 5's last fallback (``optimizer.shifts.rounding.round_up``), on
+    global-retail's first MILP: the LP relaxation rounded up covers every need (no shortfall),
+    at a cost between the LP bound and 25 % above it (measured 111,352 against 94,240 on
+    2026-12-04); ``solve_model`` uses it when the search ends with no covering plan and RENS
+    found none, and only if it beats the search's plan with its shortfall penalised."""
     from optimizer.requirements import requirements
     from optimizer.shifts.columns import candidate_columns
+    from optimizer.shifts.milp import _solve_lp
+    from optimizer.shifts.readback import read
+    from optimizer.shifts.rounding import round_up
     from scenarios.loader import load
     from scenarios.timeline import Horizon
 
@@ -649,13 +652,14 @@ def test_lp_rounding_gives_a_covering_plan_when_the_search_has_none() -> None:
     )
     bound = lp_relaxation(problem)
     assert bound is not None
-    sol = solve_model(build_model(problem), "highs", time_limit_s=1.0, mip_gap=0.01)
-    assert sol.status == "feasible"
-    assert sol.shortfalls == ()
-    assert "the LP relaxation rounded up (optimizer.shifts.rounding) covers every need" in (
-        sol.message
-    )
-    assert bound <= sol.objective <= 1.25 * bound
+    model = build_model(problem)
+    bounds = [(v.lowBound, v.upBound) for v in model.x.values()]
+    assert round_up(model, lambda lp: _solve_lp(lp, "highs", 120.0), 1e-6)
+    plan = read(model)
+    assert plan.shortfalls == ()
+    assert bound <= plan.labour_cost + plan.bot_cost <= 1.25 * bound
+    assert all(float(k).is_integer() for k in plan.agents.values())
+    assert [(v.lowBound, v.upBound) for v in model.x.values()] == bounds  # restored
 
 
 def test_solver_progress_is_reported_while_highs_runs(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -668,7 +672,8 @@ def test_solver_progress_is_reported_while_highs_runs(monkeypatch: pytest.Monkey
     monkeypatch.setattr(InterruptibleHiGHS, "PROGRESS_S", 1.0)
     heard: list[SolverProgress] = []
     model = build_model(milp_scale.build_problem())
-    sol = solve_model(model, "highs", time_limit_s=8.0, mip_gap=0.0, on_progress=heard.append)
+    # 12 s: the LP (no reports) takes about 3 s, then RENS and the full search report
+    sol = solve_model(model, "highs", time_limit_s=12.0, mip_gap=0.0, on_progress=heard.append)
     assert sol.status in ("feasible", "optimal")
     assert len(heard) >= 3
     elapsed = [h.elapsed_s for h in heard]
