@@ -15,8 +15,9 @@ LP bound 94,240: 18 %), so it is a fallback that guarantees a plan, not a substi
 search: ``milp.solve_model`` uses it only when HiGHS ends without a plan that covers the needs
 while the LP shows one exists, and only if it is cheaper than the search's plan with its
 shortfall penalised (on a 28-day variant of global-retail the search's plan was 0.001
-agent-intervals short and the rounding 14 % dearer: the search's plan is kept). The variables' bounds are restored whatever happens; on
-success their values are the rounded plan's.
+agent-intervals short and the rounding 14 % dearer: the search's plan is kept). The
+variables' bounds are restored whatever happens; on success their values are the rounded
+plan's.
 """
 
 from __future__ import annotations
