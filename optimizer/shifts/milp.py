@@ -222,8 +222,7 @@ def solve_model(
             "(optimizer.shifts.rounding) covers every need",
         )
     assert read is not None
-    agents, shortfalls, penalised = read.agents, read.shortfalls, read.penalised
-    objective = read.labour_cost + read.bot_cost
+    shortfalls, penalised = read.shortfalls, read.penalised
 
     status = "optimal" if prob.sol_status == pulp.LpSolutionOptimal else "feasible"
     message = "" if status == "optimal" else f"stopped at the time limit ({time_limit_s:g} s)"
@@ -254,21 +253,7 @@ def solve_model(
                 if least is not None
                 else "the LP relaxation did not solve"
             )
-        return Solution(
-            status=status,
-            solver=solver,
-            objective=objective,
-            labour_cost=read.labour_cost,
-            bot_cost=read.bot_cost,
-            lower_bound=None,
-            mip_gap=gap,
-            solve_s=solve_s,
-            agents=agents,
-            bot_levels=read.bot_levels,
-            shortfalls=shortfalls,
-            message=message,
-            allocation=read.allocation,
-        )
+        return _from_read(read, status, solver, None, gap, solve_s, message)
     return _solution(read, status, solver, bound, solve_s, message)
 
 
@@ -276,18 +261,27 @@ def _solution(
     read: Read, status: str, solver: str, bound: float | None, solve_s: float, message: str
 ) -> Solution:
     """The ``Solution`` of a plan that covers every need, its gap against ``bound``."""
-    objective = read.labour_cost + read.bot_cost
     # a bound a hair above the incumbent is solver tolerance, not information
-    lower_bound = None if bound is None else min(bound, objective)
-    gap = (
-        None
-        if lower_bound is None
-        else max(0.0, (objective - lower_bound) / max(abs(objective), 1e-9))
-    )
+    cost = read.labour_cost + read.bot_cost
+    lower_bound = None if bound is None else min(bound, cost)
+    gap = None if lower_bound is None else _gap(read, lower_bound)
+    return _from_read(read, status, solver, lower_bound, gap, solve_s, message)
+
+
+def _from_read(
+    read: Read,
+    status: str,
+    solver: str,
+    lower_bound: float | None,
+    gap: float | None,
+    solve_s: float,
+    message: str,
+) -> Solution:
+    """A ``Solution`` of the plan ``read``, with its shortfalls."""
     return Solution(
         status=status,
         solver=solver,
-        objective=objective,
+        objective=read.labour_cost + read.bot_cost,
         labour_cost=read.labour_cost,
         bot_cost=read.bot_cost,
         lower_bound=lower_bound,
@@ -295,6 +289,7 @@ def _solution(
         solve_s=solve_s,
         agents=read.agents,
         bot_levels=read.bot_levels,
+        shortfalls=read.shortfalls,
         message=message,
         allocation=read.allocation,
     )
@@ -333,9 +328,9 @@ def _rens(
     search at once). On global-retail (2026-12-04) RENS gave 95,092 in 7 s where the full search
     took 25 s for 95,197, and 116,126 in 7 s against 116,582 in 15 s."""
     began = time.perf_counter()
-    if not _solve_lp(model.prob, "highs", 0.5 * time_limit_s):
+    bound = lp_relaxation(model, "highs", 0.5 * time_limit_s, msg)
+    if bound is None:
         return None, None
-    bound = float(pulp.value(model.prob.objective) or 0.0)
     left = time_limit_s - (time.perf_counter() - began)
     if left < 1.0:
         return bound, None
