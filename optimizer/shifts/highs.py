@@ -91,7 +91,6 @@ class InterruptibleHiGHS(pulp.HiGHS):
 
     def callSolver(self, lp: pulp.LpProblem) -> None:
         highs = lp.solverModel
-        highs.HandleUserInterrupt = True
         latest: list[SolverProgress] = []
         stall = self.stall
 
@@ -117,22 +116,36 @@ class InterruptibleHiGHS(pulp.HiGHS):
                 np.array([self.start[n] for n in names], dtype=np.float64),
             )
         began = time.monotonic()
-        highs.startSolve()
         next_report = began + self.PROGRESS_S
-        try:
-            while not highs.wait(self.POLL_S)[0]:
-                if self.on_progress is not None and time.monotonic() >= next_report:
-                    next_report += self.PROGRESS_S
-                    # HiGHS reports nothing during presolve and the root LP: no plan yet
-                    known = (
-                        latest[0] if latest else SolverProgress(0.0, math.inf, -math.inf, math.inf)
-                    )
-                    self.on_progress(dataclasses.replace(known, elapsed_s=time.monotonic() - began))
-        except BaseException:
-            highs.cancelSolve()
-            if not highs.wait(self.CANCEL_WAIT_S)[0]:
-                _ABANDONED.append(highs)
-            raise
+
+        def tick() -> None:
+            nonlocal next_report
+            if self.on_progress is not None and time.monotonic() >= next_report:
+                next_report += self.PROGRESS_S
+                # HiGHS reports nothing during presolve and the root LP: no plan yet
+                known = latest[0] if latest else SolverProgress(0.0, math.inf, -math.inf, math.inf)
+                self.on_progress(dataclasses.replace(known, elapsed_s=time.monotonic() - began))
+
+        run_in_thread(highs, tick)
+
+
+def run_in_thread(highs: Any, tick: Callable[[], None] | None = None) -> None:
+    """Run ``highs`` (a ``highspy.Highs`` with its model) in HiGHS's own thread while this one
+    waits in steps of ``InterruptibleHiGHS.POLL_S``, calling ``tick`` after each step. Whatever
+    is raised meanwhile (a signal handler's exception) asks HiGHS to stop and goes on after at
+    most ``InterruptibleHiGHS.CANCEL_WAIT_S``; a solve that has not stopped by then is left to
+    ``_wait_abandoned``."""
+    highs.HandleUserInterrupt = True
+    highs.startSolve()
+    try:
+        while not highs.wait(InterruptibleHiGHS.POLL_S)[0]:
+            if tick is not None:
+                tick()
+    except BaseException:
+        highs.cancelSolve()
+        if not highs.wait(InterruptibleHiGHS.CANCEL_WAIT_S)[0]:
+            _ABANDONED.append(highs)
+        raise
 
 
 _ABANDONED: list[Any] = []

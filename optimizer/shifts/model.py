@@ -49,7 +49,14 @@ name                                        meaning
 ``backlog_<channel>_<group>_<t>``           async backlog balance
 ``deadline_<channel>_<group>_<t>``          async backlog holds only work not yet due
 ``max_agents_<site>_<t>``                   agents on duty <= the site's bound
+``floor_<sites>_<t>``                       capacity floor over a set of sites
+``short_floor_<sites>_<t>``                 shortfall of a floor (penalised)
 ==========================================  =================================================
+
+Capacity floors (``ShiftProblem.floors``, the blending requirement of ``optimizer.blending``)
+are written on the shift variables themselves, ``sum over the sites' columns of coverage x``:
+with a variable per site and interval defined by an equality instead, HiGHS's RENS took 30 s
+and found a plan 2 % dearer than in 6 s without (global-retail, 2026-12-06).
 
 Index parts are sanitised to ``[A-Za-z0-9_]`` (``0.25`` -> ``0_25``); a name that would clash is
 suffixed ``__2``, ``__3``... ``Model.index`` maps every name back to its index tuple.
@@ -70,6 +77,7 @@ import pulp
 from optimizer.shifts.problem import (
     AsyncNeed,
     BotChoice,
+    CapacityFloor,
     RealTimeNeed,
     ShiftProblem,
 )
@@ -131,6 +139,14 @@ class Model:
     backlog: dict[tuple[str, str, int], pulp.LpVariable]
     index: dict[str, tuple[Any, ...]] = field(repr=False)
     build_s: float = 0.0
+    site_terms: dict[tuple[str, int], list[tuple[pulp.LpVariable, float]]] = field(
+        default_factory=dict, repr=False
+    )
+    """Per (site, interval) a column covers: (shift variable, productive agents per scheduled
+    agent) pairs, whose sum is the site's productive agents then."""
+    floor_short: dict[tuple[tuple[str, ...], int], pulp.LpVariable] = field(default_factory=dict)
+    name: Any = field(default=None, repr=False)
+    """The model's name maker (``_Namer``), for constraints added later (``add_floors``)."""
 
     @property
     def nonzeros(self) -> int:
@@ -350,7 +366,7 @@ def build_model(problem: ShiftProblem) -> Model:
             )
 
     prob.setObjective(_expr(objective))
-    return Model(
+    model = Model(
         problem=problem,
         prob=prob,
         x=x,
@@ -359,5 +375,31 @@ def build_model(problem: ShiftProblem) -> Model:
         short=short,
         backlog=backlog,
         index=name.index,
-        build_s=time.perf_counter() - began,
+        site_terms={(s, t): terms for s, by_t in cover_terms.items() for t, terms in by_t.items()},
+        name=name,
     )
+    add_floors(model, problem.floors)
+    model.build_s = time.perf_counter() - began
+    return model
+
+
+def add_floors(model: Model, floors: Iterable[CapacityFloor]) -> None:
+    """Add capacity floors: the productive agents of the floor's sites (their columns'
+    coverage times agents) plus ``short_floor`` >= ``agents``, the shortfall penalised like
+    any other."""
+    prob = model.prob
+    for floor in floors:
+        t = floor.interval
+        terms = [pair for s in floor.sites for pair in model.site_terms.get((s, t), [])]
+        key = (tuple(floor.sites), t)
+        short = prob.add_variable(model.name("short_floor", "_".join(floor.sites), t), lowBound=0)
+        model.floor_short[key] = short
+        prob.objective += PENALTY * short
+        prob.addConstraint(
+            pulp.LpConstraint(
+                _expr([*terms, (short, 1.0)]),
+                pulp.LpConstraintGE,
+                model.name("floor", "_".join(floor.sites), t),
+                float(floor.agents),
+            )
+        )

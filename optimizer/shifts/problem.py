@@ -75,8 +75,20 @@ class BotChoice:
 
 
 @dataclass(frozen=True)
+class CapacityFloor:
+    """At least ``agents`` productive agents at ``sites`` together in ``interval``, whatever
+    they work on: the blending requirement of ``optimizer.blending`` (agents shared between
+    channels serve each one only when enough of them are free)."""
+
+    sites: tuple[str, ...]
+    interval: int
+    agents: float
+
+
+@dataclass(frozen=True)
 class ShiftProblem:
-    """Everything the MILP needs. ``max_agents[site]`` bounds agents on duty at once."""
+    """Everything the MILP needs. ``max_agents[site]`` bounds agents on duty at once;
+    ``floors`` are capacity floors over sets of sites (``CapacityFloor``)."""
 
     n_intervals: int
     interval_s: float
@@ -84,6 +96,7 @@ class ShiftProblem:
     needs: tuple[RealTimeNeed | AsyncNeed, ...]
     bots: tuple[BotChoice, ...] = ()
     max_agents: dict[str, int] = field(default_factory=dict)
+    floors: tuple[CapacityFloor, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -124,3 +137,6 @@ class Solution:
     shortfalls: tuple[Shortfall, ...] = ()
     message: str = ""
     allocation: dict[tuple[str, str, str, int], float] = field(default_factory=dict)
+    floors_short: float = 0.0
+    """Productive agent-intervals the plan falls short of its capacity floors, in all (a
+    floor it cannot reach within ``max_agents``; the plan is simulated as it is)."""

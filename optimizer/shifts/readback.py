@@ -31,6 +31,8 @@ class Read:
     shortfalls: tuple[Shortfall, ...]
     allocation: dict[tuple[str, str, str, int], float]
     penalised: float
+    floors_short: float = 0.0
+    """Productive agent-intervals short of the capacity floors, in all."""
 
 
 def read(model: Model) -> Read:
@@ -48,6 +50,7 @@ def read(model: Model) -> Read:
         bot_cost += b.cost[chosen]
     allocation = {k: value(v) for k, v in model.y.items() if value(v) > 1e-9}
     short = sum(value(v) for v in model.short.values())
+    floors = sum(value(v) for v in model.floor_short.values())
     return Read(
         agents,
         labour_cost,
@@ -55,7 +58,8 @@ def read(model: Model) -> Read:
         bot_cost,
         shortfalls(model, agents),
         allocation,
-        labour_cost + bot_cost + PENALTY * short,
+        labour_cost + bot_cost + PENALTY * (short + floors),
+        floors if floors > SHORTFALL_TOL else 0.0,
     )
 
 
