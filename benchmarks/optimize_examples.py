@@ -40,7 +40,7 @@ def run(name: str, workers: int = 2) -> dict[str, object]:
         "solve_s": [round(s, 1) for s in plan_timings(plan)["solve_s"]],
         "bot_levels": plan.bot_levels,
         "hand_roster": comparison["hand_roster"],
-        "analytic_plan": comparison["analytic_plan"],
+        "first_round": comparison["first_round"],
         "corrected_plan": comparison["corrected_plan"],
         "verification": {
             k: v for k, v in document["verification"].items() if k not in ("short", "test")

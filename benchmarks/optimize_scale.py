@@ -146,7 +146,8 @@ def run(name: str, workers: int = 2) -> dict[str, Any]:
                 "solve_s": round(i.solution.solve_s, 1) if i.solution else None,
                 "gap": i.solution.mip_gap if i.solution else None,
                 "message": i.solution.message if i.solution else None,
-                "simulated_cost": round(i.cost, 2),
+                "cost": round(i.cost, 2),
+                "simulated_cost": round(i.simulated_cost, 2),
                 "cells_short": len(i.shorts),
                 "cells_judged": i.judged_cells,
             }

@@ -102,7 +102,24 @@ class Routing(Model):
 class Verify(Model):
     """Simulation check of an optimized plan."""
 
-    replications: int = Field(10, ge=2, le=10_000, description="Replications per check.")
+    replications: int = Field(
+        10,
+        ge=2,
+        le=10_000,
+        description=(
+            "Replications per simulation of a round's plan, and the first batch of the "
+            "fresh-seed check."
+        ),
+    )
+    max_replications: int = Field(
+        60,
+        ge=2,
+        le=10_000,
+        description=(
+            "Most replications of the fresh-seed check: it doubles them while a cell looks "
+            "short without being proven short, within time_budget."
+        ),
+    )
     confidence: float = Field(0.95, gt=0.5, lt=1.0, description="Confidence level.")
     tolerance: float = Field(
         0.02,
@@ -136,7 +153,9 @@ class OptimizerConfig(Model):
         ),
     )
     mip_gap: float = Field(0.01, ge=0.0, le=1.0, description="Relative MIP gap to stop at.")
-    verify: Verify = Field(Verify(), description="{ replications, confidence, tolerance }.")
+    verify: Verify = Field(
+        Verify(), description="{ replications, max_replications, confidence, tolerance }."
+    )
     max_iterations: int = Field(8, ge=1, le=100, description="Simulate-and-correct rounds.")
     targets: Literal["interval", "daily"] = Field(
         "interval", description="Meet targets in every interval, or each day as a whole."

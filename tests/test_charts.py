@@ -501,7 +501,7 @@ def test_tradeoff_chart_of_cost_against_the_target() -> None:
 def test_plan_chart_compares_the_rosters_of_plan_json() -> None:
     plan = {
         "comparison": {
-            "analytic_plan": {"cost": 7600.0, "missed_share": 0.12, "cells_short": 85},
+            "first_round": {"cost": 7600.0, "missed_share": 0.12, "cells_short": 85},
             "corrected_plan": {"cost": 7500.0, "missed_share": 0.0, "cells_short": 0},
             "hand_roster": {"cost": 4800.0, "missed_share": 0.3, "cells_short": 200},
         },
@@ -513,7 +513,7 @@ def test_plan_chart_compares_the_rosters_of_plan_json() -> None:
     rows = rows_of(spec, bars)
     assert [r["plan"] for r in rows] == [
         "hand roster",
-        "analytic requirements only",
+        "first round (model alone)",
         "corrected by simulation",
         "verified (fresh seed)",
     ]

@@ -155,7 +155,7 @@ def test_optimize_meets_targets_and_writes_every_output(optimized: tuple[Path, A
     last = plan["iterations"][-1]
     assert last["cells_short"] == 0
     comparison = plan["comparison"]
-    assert {"analytic_plan", "corrected_plan", "hand_roster"} <= set(comparison)
+    assert {"first_round", "corrected_plan", "hand_roster"} <= set(comparison)
     summary = json.loads((out / "summary.json").read_text())
     assert all(kpi["met"] for kpi in summary["channels"].values())
 
@@ -371,7 +371,7 @@ def test_the_plan_kept_is_surely_at_target_and_ties_go_to_the_larger_margin() ->
     loop counts a line whose 95 % interval on the scenario seed reaches below target as a miss
     (``uncertain_channels``), and between plans of equal misses and cost keeps the one with the
     larger least margin (``margin``). Lines without contacts (no interval) are not judged."""
-    from optimizer.plan.loop import margin, uncertain_channels
+    from optimizer.plan.rounds import margin, uncertain_channels
 
     def line(mean: float | None, low: float | None, target: float) -> dict[str, Any]:
         level = None if mean is None else {"mean": mean, "ci95": [low, mean + 0.01]}

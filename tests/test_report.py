@@ -195,7 +195,7 @@ def test_plan_comparison_when_plan_json_exists(optimized: Path) -> None:
     [table] = list(rows.values())
     assert [r["plan"] for r in table] == [
         "hand roster",
-        "analytic requirements only",
+        "first round (model alone)",
         "corrected by simulation",
         "verified (fresh seed)",
     ]
@@ -221,27 +221,28 @@ def test_staffing_against_requirement_and_spend_charts_of_an_optimize_folder(
     }
     [lines] = list(specs["chart-requirement"]["datasets"].values())
     requirements = pd.read_csv(optimized / "requirements.csv")
-    voice = requirements[requirements["channel"] == "voice"]
-    busiest = voice.groupby("interval_start")["planned"].sum().idxmax()
-    rows = voice[voice["interval_start"] == busiest]
-    found = {
-        r["series"]: r["agents"]
-        for r in lines
-        if r["channel"] == "voice" and r["interval_start"] == busiest
-    }
-    once = rows.drop_duplicates("group")
-    assert found == pytest.approx(
-        {
-            "analytic requirement": once["analytic"].sum(),
-            "requirement after corrections": (once["analytic"] + once["raise"]).sum(),
-            "planned": rows["planned"].sum(),
+    for (channel, group), mine in requirements.groupby(["channel", "group"]):
+        busiest = mine.groupby("interval_start")["planned"].sum().idxmax()
+        rows = mine[mine["interval_start"] == busiest]
+        found = {
+            r["series"]: r["agents"]
+            for r in lines
+            if r["channel"] == f"{channel} / {group}" and r["interval_start"] == busiest
         }
-    )
+        once = rows.iloc[0]
+        assert found == pytest.approx(
+            {
+                "analytic requirement": once["analytic"],
+                "requirement of the plan": once["analytic"] + once["raise"],
+                "planned": rows["planned"].sum(),
+            }
+        )
 
 
 def test_requirement_table_counts_each_group_once_and_sums_sites() -> None:
     """Two language groups, the first served by two sites: its analytic requirement and raise
-    repeat on both site rows of requirements.csv and count once; planned agents add up."""
+    repeat on both site rows of requirements.csv and count once; planned agents add up over
+    its sites; each group is a panel of its own."""
     from workbench.plan_charts import requirement_table
 
     frame = pd.DataFrame(
@@ -255,11 +256,14 @@ def test_requirement_table_counts_each_group_once_and_sums_sites() -> None:
             "planned": [7.0, 5.5, 2.0],
         }
     )
-    table = requirement_table(frame).set_index("series")["agents"]
+    table = requirement_table(frame).set_index(["channel", "series"])["agents"]
     assert table.to_dict() == {
-        "analytic requirement": 13.0,
-        "requirement after corrections": 14.0,
-        "planned": 14.5,
+        ("voice / en", "analytic requirement"): 10.0,
+        ("voice / en", "requirement of the plan"): 12.0,
+        ("voice / en", "planned"): 12.5,
+        ("voice / pt", "analytic requirement"): 3.0,
+        ("voice / pt", "requirement of the plan"): 2.0,
+        ("voice / pt", "planned"): 2.0,
     }
 
 

@@ -118,6 +118,20 @@ def test_verdict_power_states_the_3_point_miss() -> None:
     assert power["replications_for_0_8"] is not None and power["replications_for_0_8"] > 10
 
 
+def test_the_detectable_miss_is_where_the_power_reaches_0_8() -> None:
+    """The miss reported is the one the test catches with probability 0.8 (noncentral t,
+    checked against ``t_test_power``), larger with fewer replications."""
+    from optimizer.plan.verdict import detectable_miss
+
+    miss = detectable_miss(0.15, 60, 0.95, 0.02)
+    assert miss is not None
+    at = t_test_power(np.array([0.15]), np.array([60]), miss - 0.02, 0.95)[0]
+    assert at == pytest.approx(0.8, abs=1e-6)
+    fewer = detectable_miss(0.15, 10, 0.95, 0.02)
+    assert fewer is not None and fewer > miss
+    assert detectable_miss(0.0, 10, 0.95, 0.02) is None
+
+
 def test_shares_below_target_estimate_and_interval() -> None:
     """Half the cells well below 0.78, half well above: the estimate is exact, the interval
     covers it, the volume share weighs each cell by its contacts, and the same seed gives the

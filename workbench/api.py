@@ -583,9 +583,11 @@ def iterations(plan: Plan) -> pd.DataFrame:
     the scenario had one, simulated the same way).
 
     Columns: ``iteration`` (-1 for the hand roster), ``status`` (solver status), ``objective``
-    [currency, MILP labour + bot], ``cost`` [currency, simulated total], ``cells_short``
-    (channel x interval or day cells significantly below target), ``cells_judged``,
-    ``missed_share`` [share of judged cells short].
+    [currency, MILP labour + bot], ``cost`` [currency, the plan's expected cost: shifts priced
+    with premiums, absent agents unpaid, bot sessions], ``simulated_cost`` [currency, mean
+    total over the scenario-seed replications], ``cells_short`` (channel x interval or day
+    cells significantly below target), ``cells_judged``, ``missed_share`` [share of judged
+    cells short].
     """
     rounds = ([plan.hand] if plan.hand is not None else []) + list(plan.iterations)
     return pd.DataFrame(
@@ -595,6 +597,7 @@ def iterations(plan: Plan) -> pd.DataFrame:
                 "status": "hand roster" if it.solution is None else it.solution.status,
                 "objective": math.nan if it.solution is None else it.solution.objective,
                 "cost": it.cost,
+                "simulated_cost": it.simulated_cost,
                 "cells_short": len(it.shorts),
                 "cells_judged": it.judged_cells,
                 "missed_share": it.missed_share,
@@ -606,6 +609,7 @@ def iterations(plan: Plan) -> pd.DataFrame:
             "status",
             "objective",
             "cost",
+            "simulated_cost",
             "cells_short",
             "cells_judged",
             "missed_share",

@@ -934,15 +934,15 @@ def tradeoff_chart(
 
 def plan_table(plan: Mapping[str, Any]) -> pd.DataFrame:
     """The rosters compared in ``plan.json``: hand roster, analytic plan, corrected plan and
-    the verified plan (fresh seed).
+    the verified plan (fresh seed; the corrected plan's roster, so its cost).
 
-    Columns: ``plan``, ``cost`` [currency, simulated], ``cells_short`` (cells failing the
-    one-sided test), ``missed_share`` [share of judged cells; NaN for the verified plan, whose
-    test controls the false discovery rate instead].
+    Columns: ``plan``, ``cost`` [currency, the plan's expected cost], ``cells_short`` (cells
+    failing the one-sided test), ``missed_share`` [share of judged cells; NaN for the verified
+    plan, whose test controls the false discovery rate instead].
     """
     labels = {
         "hand_roster": "hand roster",
-        "analytic_plan": "analytic requirements only",
+        "first_round": "first round (model alone)",
         "corrected_plan": "corrected by simulation",
     }
     rows = []
@@ -982,7 +982,7 @@ def plan_chart(plan: Mapping[str, Any]) -> alt.LayerChart:
     order = list(table["plan"])
     base = alt.Chart(_inline(table)).encode(
         y=alt.Y("plan:N", sort=order, title=None),
-        x=alt.X("cost:Q", title="simulated cost over the horizon"),
+        x=alt.X("cost:Q", title="expected cost over the horizon"),
         tooltip=[
             alt.Tooltip("plan:N"),
             alt.Tooltip("cost:Q", format=",.0f"),

@@ -254,10 +254,9 @@ def _optimize(
             else f"{100 * solution.mip_gap:.2f}%"
         )
         err_console.print(
-            f"round {iteration.number + 1}: {solution.status}, objective "
-            f"{solution.objective:,.0f} (gap {gap}, {solution.solve_s:.1f} s); simulated cost "
-            f"{iteration.cost:,.0f}; {len(iteration.shorts)} of {iteration.judged_cells} "
-            f"cells short",
+            f"round {iteration.number + 1}: {solution.status}, cost {iteration.cost:,.0f} "
+            f"(gap {gap}, {solution.solve_s:.1f} s); {len(iteration.shorts)} of "
+            f"{iteration.judged_cells} cells short on the scenario seed",
             highlight=False,
         )
 
@@ -313,8 +312,17 @@ def _optimize(
     for note in plan.notes:
         out_console.print(f"note: {note}", highlight=False, markup=False)
     out_console.print(verdict_line(plan), highlight=False, markup=False, soft_wrap=True)
+    batches = " + ".join(
+        str(b - a) for a, b in zip([0, *plan.batches[:-1]], plan.batches, strict=True)
+    )
     out_console.print(
-        f"verified on fresh seed {verify.seed}: the plan {verdict}; results in {written}",
+        f"cost of the plan {plan.cost:,.0f} (expected; simulated on the fresh seed "
+        f"{plan.verified.summary['cost']['total']:,.0f})",
+        highlight=False,
+    )
+    out_console.print(
+        f"verified on fresh seed {verify.seed} with {verify.replications} replications "
+        f"({batches}): the plan {verdict}; results in {written}",
         highlight=False,
     )
     if not plan.meets_targets:

@@ -9,14 +9,16 @@ import pandas as pd
 
 from workbench.charts import _inline, _require
 
-REQUIREMENT_SERIES = ("analytic requirement", "requirement after corrections", "planned")
+REQUIREMENT_SERIES = ("analytic requirement", "requirement of the plan", "planned")
 """The lines of ``requirement_chart``, in legend order."""
 
 
 def requirement_table(requirements: pd.DataFrame) -> pd.DataFrame:
-    """Per interval and channel, summed over language groups: the analytic requirement, that
-    plus the correction loop's raises, and what the plan gave (summed over sites). Long form:
-    ``interval_start``, ``channel``, ``series`` (``REQUIREMENT_SERIES``), ``agents``.
+    """Per interval, channel and language group: the analytic requirement, the kept plan's
+    requirement (analytic plus ``raise``) and what the plan gave (summed over the group's
+    sites). Long form: ``interval_start``, ``channel`` (``"voice / en"``: one panel per group,
+    since groups of a channel may share sites), ``series`` (``REQUIREMENT_SERIES``),
+    ``agents``.
 
     ``analytic`` and ``raise`` repeat on every site row of a group (``requirements.csv``), so
     they are counted once per (interval, channel, group); ``planned`` is per site."""
@@ -25,11 +27,14 @@ def requirement_table(requirements: pd.DataFrame) -> pd.DataFrame:
         ("interval_start", "channel", "group", "site", "analytic", "raise", "planned"),
         "requirement_table",
     )
-    keys = ["interval_start", "channel"]
-    per_group = requirements.drop_duplicates(["interval_start", "channel", "group"])
+    frame = requirements.assign(
+        panel=requirements["channel"].astype(str) + " / " + requirements["group"].astype(str)
+    )
+    keys = ["interval_start", "panel"]
+    per_group = frame.drop_duplicates(["interval_start", "panel"])
     demand = per_group.assign(corrected=per_group["analytic"] + per_group["raise"].fillna(0.0))
-    wide = demand.groupby(keys, sort=False)[["analytic", "corrected"]].sum()
-    wide["planned"] = requirements.groupby(keys, sort=False)["planned"].sum()
+    wide = demand.set_index(keys)[["analytic", "corrected"]]
+    wide["planned"] = frame.groupby(keys, sort=False)["planned"].sum()
     wide = wide.rename(
         columns={
             "analytic": REQUIREMENT_SERIES[0],
@@ -37,12 +42,14 @@ def requirement_table(requirements: pd.DataFrame) -> pd.DataFrame:
             "planned": REQUIREMENT_SERIES[2],
         }
     )
-    return wide.reset_index().melt(id_vars=keys, var_name="series", value_name="agents")
+    long = wide.reset_index().melt(id_vars=keys, var_name="series", value_name="agents")
+    return long.rename(columns={"panel": "channel"})
 
 
 def requirement_chart(requirements: pd.DataFrame) -> alt.Chart:
-    """One panel per channel: analytic requirement, requirement after the correction loop's
-    raises, and productive agents planned, by interval (UTC); see ``requirement_table``."""
+    """One panel per channel and language group: analytic requirement, the kept plan's
+    requirement (blending or corrections included) and productive agents planned at the
+    group's sites, by interval (UTC); see ``requirement_table``."""
     table = requirement_table(requirements)
     channels = list(dict.fromkeys(table["channel"]))
     return (

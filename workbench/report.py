@@ -411,9 +411,9 @@ def report_charts(run: RunFolder) -> tuple[list[ReportChart], list[str]]:
         add(
             "plans",
             "Rosters compared",
-            "Simulated cost of the hand roster, the plan from analytic requirements alone, "
-            "the plan corrected by simulation (scenario seed) and the verified plan (fresh "
-            "seed), with the cells that miss their target.",
+            "Expected cost of the hand roster, the plan of the first round, the plan "
+            "corrected by simulation and the verified plan (the same roster), with the cells "
+            "that miss their target (scenario seed; fresh seed for the verified plan).",
             plans,
         )
     return out, notes

@@ -79,13 +79,13 @@ def kpi_table(summary: dict[str, Any]) -> Table:
 
 def comparison_table(plan: dict[str, Any]) -> Table:
     """Hand roster vs the plan from analytic requirements alone vs the corrected plan."""
-    table = Table(title="plans compared (simulated on the scenario seed)")
+    table = Table(title="plans compared (expected cost; cells short on the scenario seed)")
     for column in ("plan", "cost", "cells short", "share missed"):
         table.add_column(column, justify="left" if column == "plan" else "right")
     rows = plan["comparison"]
     for label, key in (
         ("hand roster", "hand_roster"),
-        ("analytic requirements only", "analytic_plan"),
+        ("first round (model alone, before any simulation)", "first_round"),
         ("corrected by simulation", "corrected_plan"),
     ):
         entry = rows.get(key)

@@ -13,7 +13,7 @@ from optimizer.shifts.problem import ShiftProblem, Shortfall, Solution
 from scenarios.timeline import Horizon
 
 if TYPE_CHECKING:
-    from optimizer.plan.loop import Iteration
+    from optimizer.plan.outcome import Iteration
     from optimizer.plan.verdict import Short
     from simulation.results import Results
 

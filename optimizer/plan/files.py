@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 import tomli_w
 
-from optimizer.plan.loop import Plan
+from optimizer.blending.cells import site_agents
+from optimizer.plan.outcome import Plan
 from optimizer.plan.summary import plan_json
 from scenarios.schema import RosterRow
 from scenarios.timeline import Horizon
@@ -75,9 +76,14 @@ REQUIREMENT_COLUMNS: dict[str, str] = {
     "group": "customer language group",
     "site": "a site that may serve the group (empty when none does)",
     "analytic": "the group's analytic requirement at the chosen bot level: productive agents "
-    "(real time) or work arriving [agent-intervals] (email, social); the same on each site row",
-    "raise": "what the correction loop added to it for the kept plan (negative: lowered)",
-    "planned": "productive agents of this site the kept plan's MILP gave the group",
+    "(real time: Erlang A/C or the chat model, the group alone) or work arriving "
+    "[agent-intervals] (email, social); the same on each site row",
+    "raise": "what the kept plan's requirement adds to it: for a real-time group, the blending "
+    "requirement (productive agents at the group's sites together, whatever they answer) less "
+    "the analytic one; for email, social and daily targets, the correction loop's raise",
+    "planned": "productive agents of this site in the kept plan: all of them for a real-time "
+    "group (they answer every queue they may), the MILP's allocation to the group for email "
+    "and social or with daily targets",
     "service_level": "the group's simulated mean service level on the fresh seed (real time), "
     "or the channel's (email, social); empty without contacts",
 }
@@ -91,29 +97,48 @@ def requirements_table(plan: Plan) -> pd.DataFrame:
     allocation = {} if solution is None else solution.allocation
     req = plan.requirements
     horizon = Horizon.of(plan.scenario)
+    n = horizon.n_intervals
     utc = horizon.interval_starts_utc.strftime("%Y-%m-%dT%H:%M:%SZ")
     local = [t.isoformat() for t in horizon.interval_starts_local]
     table = req.table
     groups = plan.verified.groups.set_index(["channel", "group", "cell"])["mean"]
     cells = plan.verified.cells
     channel_level = cells[cells["scope"] == "interval"].set_index(["channel", "cell"])["mean"]
+    floors = (
+        {}
+        if kept.capacity is None
+        else {(f.sites, f.interval): f.agents for f in kept.capacity.floors}
+    )
+    names = tuple(s.name for s in plan.scenario.sites)
+    coverage = {c.name: (c.site, c.coverage) for c in plan.columns}
+    agents = site_agents(names, n, coverage, {} if solution is None else solution.agents)
     frames = []
     for (channel, group), sites in req.sites.items():
         option = plan.bot_levels.get(channel, req.options[channel][0])
         asynchronous = channel in req.windows
+        blended = kept.capacity is not None and not asynchronous
         mine = table[
             (table["channel"] == channel) & (table["group"] == group) & (table["option"] == option)
         ]
-        analytic = np.zeros(horizon.n_intervals)
+        analytic = np.zeros(n)
         values = mine["work_agents" if asynchronous else "agents"].to_numpy(float)
         analytic[mine["interval"].to_numpy(int)] = values
-        raised = np.array([kept.adjust.get((channel, group, t), 0.0) for t in range(len(utc))])
-        if asynchronous:
-            level = [channel_level.get((channel, t), np.nan) for t in range(len(utc))]
+        if blended:
+            required = np.array([floors.get((tuple(sites), t), 0.0) for t in range(n)])
+            raised = np.where(required > 0, required - analytic, 0.0)
         else:
-            level = [groups.get((channel, group, t), np.nan) for t in range(len(utc))]
+            raised = np.array([kept.adjust.get((channel, group, t), 0.0) for t in range(n)])
+        if asynchronous:
+            level = [channel_level.get((channel, t), np.nan) for t in range(n)]
+        else:
+            level = [groups.get((channel, group, t), np.nan) for t in range(n)]
         for site in sites or ("",):
-            planned = [allocation.get((site, channel, group, t), 0.0) for t in range(len(utc))]
+            if blended and site:
+                planned = agents[names.index(site)]
+            else:
+                planned = np.array(
+                    [allocation.get((site, channel, group, t), 0.0) for t in range(n)]
+                )
             frames.append(
                 pd.DataFrame(
                     {

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from optimizer.plan.explain import describe_misses, describe_unserved
-from optimizer.plan.loop import Iteration, Plan
+from optimizer.plan.outcome import Iteration, Plan
 from scenarios.timeline import Horizon
 
 
@@ -26,7 +26,19 @@ def _iteration_json(iteration: Iteration, horizon: Horizon, mode: str) -> dict[s
         "objective": solution.objective,
         "mip_gap": solution.mip_gap,
         "lower_bound": solution.lower_bound,
-        "simulated_cost": iteration.cost,
+        "cost": iteration.cost,
+        "simulated_cost": iteration.simulated_cost,
+        "blending": None
+        if iteration.capacity is None
+        else {
+            "lp_solves": iteration.capacity.solves,
+            "cuts": iteration.capacity.cuts,
+            "floors": len(iteration.capacity.floors),
+            "lp_bound": iteration.capacity.bound,
+            "unmet_agent_intervals": round(iteration.capacity.unmet, 4),
+            "bot_levels": iteration.capacity.levels,
+            "calibration": iteration.calibration,
+        },
         "channels_short": sorted({s.channel for s in iteration.shorts}),
         "cells_short": len(iteration.shorts),
         "cells_judged": iteration.judged_cells,
@@ -59,6 +71,10 @@ def plan_json(plan: Plan) -> dict[str, Any]:
         "scenario": plan.scenario.scenario.name,
         "solver": last.solver,
         "solver_status": last.status,
+        "cost": plan.cost,
+        "cost_basis": "expected cost over the horizon, the same for a plan wherever it appears: "
+        "shifts priced with premiums in site time, absent agents unpaid, expected bot sessions; "
+        "simulated costs (overtime and absences drawn) are under simulated_cost",
         "objective": {
             "total": last.objective,
             "labour": last.labour_cost,
@@ -70,7 +86,7 @@ def plan_json(plan: Plan) -> dict[str, Any]:
         "targets": mode,
         "iterations": [_iteration_json(i, horizon, mode) for i in plan.iterations],
         "comparison": {
-            "analytic_plan": {
+            "first_round": {
                 "cost": first.cost,
                 "missed_share": first.missed_share,
                 "cells_short": len(first.shorts),
@@ -94,9 +110,11 @@ def plan_json(plan: Plan) -> dict[str, Any]:
         "verification": {
             "seed": plan.fresh_seed,
             "replications": summary["replications"],
+            "batches": plan.batches,
             "meets_targets": plan.meets_targets,
             "capacity_bound": plan.capacity_bound,
-            "cost": summary["cost"]["total"],
+            "cost": plan.cost,
+            "simulated_cost": summary["cost"]["total"],
             "cells_short": len(plan.verified_shorts),
             "cells_short_per_cell_test": len(plan.verified_raw_shorts),
             "tolerance": plan.scenario.optimizer.verify.tolerance,
@@ -197,4 +215,7 @@ def verdict_line(plan: Plan) -> str:
             f"{power['median']:.2f} with {plan.verified.summary['replications']} replications"
             + (f" (0.8 needs about {needed})" if needed else "")
         )
+        miss = power.get("detectable_miss")
+        if miss is not None:
+            line += f"; a cell {100 * miss:.0f} points below target is caught with 0.8"
     return line

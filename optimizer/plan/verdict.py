@@ -120,13 +120,36 @@ def replications_for_power(
     return None
 
 
+def detectable_miss(
+    sd: float, n: float, confidence: float, tolerance: float, power: float = 0.8
+) -> float | None:
+    """The smallest miss [share below target] the per-cell test catches with ``power`` at
+    standard deviation ``sd`` over ``n`` replications (bisection on the miss; None when even a
+    cell at 0 % would not be caught that often, or ``sd`` is undefined)."""
+    if not (np.isfinite(sd) and sd > 0 and n >= 2):
+        return None
+
+    def caught(miss: float) -> float:
+        return float(t_test_power(np.array([sd]), np.array([n]), miss - tolerance, confidence)[0])
+
+    low, high = tolerance, 1.0
+    if caught(high) < power:
+        return None
+    for _ in range(50):
+        middle = 0.5 * (low + high)
+        low, high = (low, middle) if caught(middle) >= power else (middle, high)
+    return high
+
+
 def verdict_power(
     results: Results, mode: str, confidence: float, tolerance: float
 ) -> dict[str, float | int | None]:
     """What the per-cell test can see: against a cell ``EFFECT`` below its target, i.e.
     ``EFFECT - tolerance`` below the threshold, the median power over the judged cells with a
-    positive sd, the share of them with power >= 0.8, and the replications that would give 0.8
-    at the median sd. The FDR control of the final verdict lowers the power further."""
+    positive sd, the share of them with power >= 0.8, the replications that would give 0.8
+    at the median sd, and the miss the test catches with 0.8 at the median sd and the
+    replications run (``detectable_miss``). The FDR control of the final verdict lowers the
+    power further."""
     cells = shortfall_p_values(results, mode, tolerance)
     gap = EFFECT - tolerance
     sd = cells["sd"].to_numpy(float)
@@ -139,15 +162,18 @@ def verdict_power(
             "median": None,
             "share_at_0_8": None,
             "replications_for_0_8": None,
+            "detectable_miss": None,
         }
     power = t_test_power(sd[varied], n[varied], gap, confidence)
     median_sd = float(np.median(sd[varied]))
+    miss = detectable_miss(median_sd, float(np.median(n[varied])), confidence, tolerance)
     return {
         "effect": EFFECT,
         "cells": int(varied.sum()),
         "median": round(float(np.median(power)), 4),
         "share_at_0_8": round(float(np.mean(power >= 0.8)), 4),
         "replications_for_0_8": replications_for_power(median_sd, gap, confidence),
+        "detectable_miss": None if miss is None else round(miss, 4),
     }
 
 

@@ -110,16 +110,23 @@ class Requirements:
     sites: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
     windows: dict[str, int] = field(default_factory=dict)
     options: dict[str, tuple[float, ...]] = field(default_factory=dict)
+    carry: dict[str, float] = field(default_factory=dict)
+    """Per real-time channel, productive agents per Erlang of its work at the concurrency that
+    needs the fewest: ``min over k of slowdown[k-1] / k`` (1 for voice)."""
 
     def needs(
-        self, adjust: dict[tuple[str, str, int], float] | None = None
+        self, adjust: dict[tuple[str, str, int], float] | None = None, fluid: bool = False
     ) -> tuple[RealTimeNeed | AsyncNeed, ...]:
         """The MILP's needs, one per channel and language group, every bot level included.
 
         ``adjust[(channel, group, interval)]`` is added to that interval's requirement for
         every option: extra productive agents for real-time channels, extra agent-intervals of
         work for asynchronous ones (the simulate-and-correct loop uses it).  Results are
-        clipped at 0.
+        clipped at 0.  With ``fluid`` a real-time need is its work alone, the fewest agents
+        that can carry it (arrivals x AHT / interval x ``carry``), not the staffing that meets
+        its target: the optimizer's blending requirement (``optimizer.blending``) sees to
+        the targets of queues that share agents, which per-group stationary staffing
+        overstates (each group's own safety margin, no pooling).
         """
         adjust = adjust or {}
         n = self.n_intervals
@@ -132,7 +139,13 @@ class Requirements:
         for (channel, group), sites in self.sites.items():
             extra = np.array([adjust.get((channel, group, t), 0.0) for t in range(n)])
             asynchronous = channel in self.windows
-            values = table["work_agents" if asynchronous else "agents"].to_numpy(dtype=float)
+            if asynchronous:
+                values = table["work_agents"].to_numpy(dtype=float)
+            elif fluid:
+                work = table["arrivals"].to_numpy(float) * table["aht_s"].to_numpy(float)
+                values = np.nan_to_num(work / self.interval_s) * self.carry[channel]
+            else:
+                values = table["agents"].to_numpy(dtype=float)
             rows = (channels == channel) & (groups == group)
             vectors: dict[float, tuple[float, ...]] = {}
             for option in self.options[channel]:
@@ -187,12 +200,16 @@ def requirements(scenario: Scenario, horizon: Horizon | None = None) -> Requirem
     sites: dict[tuple[str, str], tuple[str, ...]] = {}
     windows: dict[str, int] = {}
     options: dict[str, tuple[float, ...]] = {}
+    carry: dict[str, float] = {}
     for channel in scenario.channels:
         base = channel_demand(scenario, channel, horizon)
         options[channel.name] = bot_options(channel)
         if not channel.real_time:
             windows[channel.name] = max(1, math.ceil(channel.target.within / step - 1e-9))
         model = RealTimeModel.of(channel) if channel.real_time else None
+        if channel.real_time:
+            slowdown = channel.concurrency_slowdown or (1.0,) * channel.concurrency
+            carry[channel.name] = min(f / k for k, f in enumerate(slowdown, start=1))
         cache: dict[tuple[float, float], int] = {}
         shares = {}
         for group in base.groups:
@@ -250,4 +267,5 @@ def requirements(scenario: Scenario, horizon: Horizon | None = None) -> Requirem
         sites=sites,
         windows=windows,
         options=options,
+        carry=carry,
     )

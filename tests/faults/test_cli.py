@@ -337,7 +337,7 @@ def test_plan_json_byte_identical_across_runs(tmp_path: Path) -> None:
     for run in ("a", "b"):
         result = invoke(["optimize", str(scenario), "--out", str(tmp_path / run)])
         assert result.exit_code == 0, result.output
-        assert " s); simulated cost " in result.output  # the solver time, on stderr
+        assert " s); " in result.output and "cells short on the scenario seed" in result.output
         texts.append((tmp_path / run / "plan.json").read_bytes())
     assert texts[0] == texts[1]
     plan = json.loads(texts[0])
