@@ -336,13 +336,16 @@ def test_the_floors_meet_every_goal_and_the_plan_meets_the_floors() -> None:
 
 def test_staffing_max_agents_forbids_is_reported_not_fatal() -> None:
     """With two agents at most per site, the model's staffing cannot be reached: the loop's
-    rows keep a slack (``unmet``, reported), the floors are what the LP could staff, and the
+    rows keep a slack (``unmet``, reported), which the same LP without ``max_agents`` does
+    not need (so raising them would help), the floors are what the LP could staff, and the
     MILP still returns a plan (its floor shortfall, if any, counted in ``floors_short``)."""
     scenario = blended_day(max_agents=2)
     problem, cells = _problem(scenario)
     model = build_model(problem)
     plan = plan_capacity(model, cells, Calibration(), 30.0)
     assert plan.unmet > 0
+    # proven to be max_agents: without the bounds the LP staffs every goal
+    assert plan.unmet_without_max == pytest.approx(0.0, abs=1e-6)
     floored = build_model(
         ShiftProblem(**{**problem.__dict__, "floors": plan.floors})  # type: ignore[arg-type]
     )

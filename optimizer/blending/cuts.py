@@ -72,6 +72,10 @@ class CapacityPlan:
     unmet: float
     staffing: np.ndarray | None = None
     """The last LP's productive agents [site, interval]: where the next round's loop starts."""
+    unmet_without_max: float | None = None
+    """``unmet`` with every ``max_agents`` bound dropped (None when nothing was unmet or no site
+    has one): near 0 proves that ``max_agents`` is what stands in the way; what stays is
+    staffing no shift template can give (hours no shift of those sites is on the floor)."""
 
 
 def plan_capacity(
@@ -147,9 +151,11 @@ def plan_capacity(
     goals = calibration.goals(cells, arrays) * servable
     agents = staffing()
     floors = _floors(cells, arrays, goals, agents)
-    return CapacityPlan(
-        floors, levels, session.solves, cuts, session.objective(), session.slack(), agents
-    )
+    bound, unmet = session.objective(), session.slack()
+    without = None
+    if unmet > LEVEL_TOLERANCE and session.relax("max_agents_") and session.solve():
+        without = session.slack()
+    return CapacityPlan(floors, levels, session.solves, cuts, bound, unmet, agents, without)
 
 
 def _within(cells: BlendCells) -> np.ndarray:

@@ -139,16 +139,17 @@ def describe_unserved(
         grouped.setdefault((item.channel, item.group, item.reason), []).append(item.interval)
     for (channel, group, reason), intervals in grouped.items():
         mine = table[(table["channel"] == channel) & (table["group"] == group)]
-        lowest = mine["option"].min()  # no bot, or its lowest containment
-        rows = mine[(mine["option"] == lowest) & mine["interval"].isin(intervals)]
-        contacts = float(rows["arrivals"].sum())
+        # per bot level: a bot's recontacts may be all that reaches these hours
+        rows = mine[mine["interval"].isin(intervals)]
+        contacts = float(rows.groupby("option")["arrivals"].sum().max())
         lift = (
             f"a site with skill '{channel}' that speaks '{group}'"
             if reason == NO_SITE
             else f"a shift template covering these hours at a site serving '{group}'"
         )
+        shown = f"{contacts:,.1f}" if contacts >= 0.1 else f"{contacts:.2g}"
         lines.append(
-            f"channel '{channel}', language '{group}': unserved, {reason}: {contacts:,.1f} "
+            f"channel '{channel}', language '{group}': unserved, {reason}: {shown} "
             f"expected contacts in {len(intervals)} intervals, "
             f"{describe_times(intervals, horizon)}; would need {lift}"
         )

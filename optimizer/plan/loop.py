@@ -32,6 +32,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from optimizer.blending.cuts import CapacityPlan
 from optimizer.plan.budget import Budget, Round
 from optimizer.plan.corrections import raise_requirements
 from optimizer.plan.explain import describe_shortfalls, hand_roster_notes, sites_at_max
@@ -49,9 +50,69 @@ from optimizer.plan.verification import verify
 from optimizer.shifts.columns import roster_rows
 from optimizer.shifts.coverable import Unserved
 from optimizer.shifts.highs import SolverProgress
+from optimizer.shifts.problem import ShiftProblem, Solution
 from scenarios.schema import RosterRow, Scenario
 
 __all__ = ["Iteration", "OptimizeError", "Plan", "optimize"]
+
+UNMET_TOL = 1e-3
+"""Blending requirement left unmet by the LP [productive agent-intervals] that counts as the
+sites' capacity binding (``max_agents``, or no shift on the floor then)."""
+
+
+def _capacity_notes(
+    number: int,
+    problem: ShiftProblem,
+    solution: Solution,
+    capacity: CapacityPlan | None,
+    ctx: Context,
+) -> tuple[list[str], str]:
+    """What a round's solve says about capacity: notes for the record, and the note that the
+    sites' capacity binds (empty when it does not): analytic requirements proven beyond
+    ``max_agents`` (the LP relaxation's least shortfall), or a blending requirement the LP
+    could not staff within it (``CapacityPlan.unmet``)."""
+    notes: list[str] = []
+    bound = ""
+    if solution.status == "infeasible":
+        described = describe_shortfalls(
+            solution.shortfalls, ctx.horizon, sites_at_max(problem, solution)
+        )
+        bound = f"round {number + 1}: analytic requirements exceed max_agents:\n{described}"
+    elif solution.shortfalls:
+        notes.append(
+            f"round {number + 1}: the solver's plan falls short of the requirements in "
+            f"{len(solution.shortfalls)} channel-group-intervals, not proven necessary "
+            f"({solution.message}); simulated as it is"
+        )
+    if capacity is not None and capacity.unmet > UNMET_TOL:
+        at_max = sites_at_max(problem, solution)
+        where = ", ".join(f"{s} ({n})" for s, n in at_max.items()) or "none"
+        without = capacity.unmet_without_max
+        if without is not None and without < capacity.unmet - UNMET_TOL:
+            blending = (
+                f"round {number + 1}: the blending requirement exceeds max_agents: it asks for "
+                f"{capacity.unmet:,.1f} productive agent-intervals more than the sites can give "
+                f"within max_agents ({where}), {without:,.1f} without them (LP relaxation); "
+                "planned as far as they allow"
+            )
+            bound = f"{bound}\n{blending}" if bound else blending
+        else:
+            notes.append(
+                f"round {number + 1}: the blending requirement asks for {capacity.unmet:,.1f} "
+                "productive agent-intervals the shift templates cannot give at the sites "
+                "that serve those queues (max_agents is not what binds)"
+            )
+    return notes, bound
+
+
+def _same_plan(before: Iteration, after: Iteration) -> bool:
+    """True if two rounds staffed the same shifts and bot levels."""
+    if before.solution is None or after.solution is None:
+        return False
+    return (
+        before.solution.agents == after.solution.agents
+        and before.solution.bot_levels == after.solution.bot_levels
+    )
 
 
 def optimize(
@@ -127,30 +188,12 @@ def optimize(
                 f"{number + 1} ({solution.message}); the best plan so far is kept"
             )
             break
-        if solution.status == "infeasible":
-            # proven (LP relaxation): within max_agents no plan covers the requirements;
-            # simulate the best plan anyway, and say so
-            described = describe_shortfalls(
-                solution.shortfalls, ctx.horizon, sites_at_max(problem, solution)
-            )
-            capacity_note = f"round {number + 1}: analytic requirements exceed max_agents:\n"
-            capacity_note += described
-            bound_rounds += 1
-        else:
-            bound_rounds = 0
-            if solution.shortfalls:
-                notes.append(
-                    f"round {number + 1}: the solver's plan falls short of the requirements in "
-                    f"{len(solution.shortfalls)} channel-group-intervals, not proven necessary "
-                    f"({solution.message}); simulated as it is"
-                )
         capacity = solved.capacity
-        if capacity is not None and capacity.unmet > 1e-6:
-            notes.append(
-                f"round {number + 1}: the blending requirement asks for "
-                f"{capacity.unmet:.1f} productive agent-intervals more than max_agents (or the "
-                "shift templates) allow; planned as far as they do"
-            )
+        notes_now, bound_note = _capacity_notes(number, problem, solution, capacity, ctx)
+        notes.extend(notes_now)
+        if bound_note:
+            capacity_note = bound_note
+        bound_rounds = bound_rounds + 1 if bound_note else 0
         rows = roster_rows(scenario, ctx.columns, solution.agents)
         levels = {
             c.name: solution.bot_levels.get(c.name, c.bot.containment)
@@ -177,6 +220,9 @@ def optimize(
             )
             break
         if settled(iterations) if ctx.cells is not None else not iteration.shorts:
+            break
+        if len(iterations) >= 2 and _same_plan(iterations[-2], iteration):
+            notes.append(f"stopped after round {number + 1}: its plan is the round before's")
             break
         # real-time cells with interval targets are planned by the blending model; the rest
         # (asynchronous channels, daily targets) are raised where short

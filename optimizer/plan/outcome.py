@@ -108,9 +108,13 @@ class Plan:
 
     @property
     def capacity_bound(self) -> bool:
-        """True if the kept plan's MILP could not cover the requirements within ``max_agents``."""
-        last = self.iterations[self.chosen].solution
-        return last is not None and last.status == "infeasible"
+        """True if the kept plan's round could not staff its requirements within the sites'
+        capacity: the MILP proven short of the analytic ones, or the blending requirement
+        beyond what the LP could staff (``max_agents``)."""
+        kept = self.iterations[self.chosen]
+        if kept.solution is not None and kept.solution.status == "infeasible":
+            return True
+        return kept.capacity is not None and kept.capacity.unmet > 1e-3
 
     @property
     def meets_targets(self) -> bool:

@@ -187,7 +187,7 @@ def missed_targets(plan: Plan) -> list[str]:
         lines += [
             n.replace(":\n", ": ").replace("\n", "; ")
             for n in plan.notes
-            if "exceed max_agents" in n
+            if "exceed max_agents" in n or "exceeds max_agents" in n
         ]
     return lines
 

@@ -53,7 +53,9 @@ class LpSession:
         values: list[float] = []
         low: list[float] = []
         up: list[float] = []
+        self.rows: dict[str, int] = {}
         for constraint in prob.constraints():
+            self.rows[str(constraint.name)] = len(starts)
             starts.append(len(indices))
             for var, a in constraint.items():
                 if a != 0:
@@ -108,6 +110,14 @@ class LpSession:
         self.slacks += count
         if count > RESTART_ROWS:
             self.highs.clearSolver()
+
+    def relax(self, prefix: str) -> int:
+        """Drop the upper bound of every model row whose name starts with ``prefix``
+        (``max_agents_`` rows, say); returns how many."""
+        found = [k for name, k in self.rows.items() if name.startswith(prefix)]
+        for k in found:
+            self.highs.changeRowBounds(k, -highspy.kHighsInf, highspy.kHighsInf)
+        return len(found)
 
     def fix(self, name: str, value: float) -> None:
         """Fix a variable (a bot level's binary, say) at ``value``."""

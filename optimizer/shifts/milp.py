@@ -42,10 +42,10 @@ FLOORED_STALL_GAP = 0.04
 """For a model with capacity floors (``optimizer.blending``), whose LP bound is weak: a RENS
 plan within this gap of the LP bound ends the solve, and its searches stall (``STALL_S``
 without a gain of ``STALL_GAIN``) whatever their gap (a round-1 RENS search sat at 4.3 % for
-40 s, 2026-12-06). Measured on global-retail's second round (2026-12-06): RENS found 111,894 in 6 s, 2.3 %
-above the LP bound; 200 s of full search found no better plan (112,063) and moved the bound
-by 0.8 %; in a fifth round a RENS plan 3.2 % above the bound was followed by 15 s of search
-that improved it by 0.1 %."""
+40 s, 2026-12-06). Measured on global-retail's second round (2026-12-06): RENS found 111,894
+in 6 s, 2.3 % above the LP bound; 200 s of full search found no better plan (112,063) and
+moved the bound by 0.8 %; in a fifth round a RENS plan 3.2 % above the bound was followed by
+15 s of search that improved it by 0.1 %."""
 
 
 def _solver(

@@ -50,7 +50,7 @@ name                                        meaning
 ``deadline_<channel>_<group>_<t>``          async backlog holds only work not yet due
 ``max_agents_<site>_<t>``                   agents on duty <= the site's bound
 ``floor_<sites>_<t>``                       capacity floor over a set of sites
-``short_floor_<sites>_<t>``                 shortfall of a floor (penalised)
+``short_floor_<sites>_<t>``                 shortfall of a floor (``FLOOR_PENALTY``)
 ==========================================  =================================================
 
 Capacity floors (``ShiftProblem.floors``, the blending requirement of ``optimizer.blending``)
@@ -88,6 +88,13 @@ PENALTY = 1e6
 what covering that unit could cost (a shift's cost over its coverage share, a few hundred at
 most), so that the solver never prefers a shortfall to staffing; 1e6 leaves a wide margin while
 keeping the coefficients well scaled for HiGHS and CBC."""
+
+FLOOR_PENALTY = 1e4
+"""Objective cost of a capacity floor short by one productive agent-interval: above what an
+agent-interval costs (a few hundred at most), below ``PENALTY``, so that a plan that cannot
+meet both (``max_agents`` binding) gives up capacity floors before the work itself
+(small-shop, 2026-12-06: at equal penalties the plans left work undone to get closer to
+floors 2,500 agent-intervals beyond ``max_agents``)."""
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_]")
 
@@ -385,8 +392,8 @@ def build_model(problem: ShiftProblem) -> Model:
 
 def add_floors(model: Model, floors: Iterable[CapacityFloor]) -> None:
     """Add capacity floors: the productive agents of the floor's sites (their columns'
-    coverage times agents) plus ``short_floor`` >= ``agents``, the shortfall penalised like
-    any other."""
+    coverage times agents) plus ``short_floor`` >= ``agents``, the shortfall penalised at
+    ``FLOOR_PENALTY``."""
     prob = model.prob
     for floor in floors:
         t = floor.interval
@@ -394,7 +401,7 @@ def add_floors(model: Model, floors: Iterable[CapacityFloor]) -> None:
         key = (tuple(floor.sites), t)
         short = prob.add_variable(model.name("short_floor", "_".join(floor.sites), t), lowBound=0)
         model.floor_short[key] = short
-        prob.objective += PENALTY * short
+        prob.objective += FLOOR_PENALTY * short
         prob.addConstraint(
             pulp.LpConstraint(
                 _expr([*terms, (short, 1.0)]),

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pulp
 
-from optimizer.shifts.model import PENALTY, Model
+from optimizer.shifts.model import FLOOR_PENALTY, PENALTY, Model
 from optimizer.shifts.problem import Shortfall
 
 SHORTFALL_TOL = 1e-6
@@ -58,7 +58,7 @@ def read(model: Model) -> Read:
         bot_cost,
         shortfalls(model, agents),
         allocation,
-        labour_cost + bot_cost + PENALTY * (short + floors),
+        labour_cost + bot_cost + PENALTY * short + FLOOR_PENALTY * floors,
         floors if floors > SHORTFALL_TOL else 0.0,
     )
 
