@@ -84,31 +84,16 @@ def two_step(scenario: Scenario) -> Scenario:
     ``optimizer.requirements``), then the cheapest roster and bot levels covering them (the
     shift MILP alone, HiGHS at the scenario's gap and time limit), as the optimizer's first
     round did before the blending requirement."""
-    from optimizer.plan.rounds import apply_plan
-    from optimizer.requirements import requirements
-    from optimizer.shifts.columns import candidate_columns, roster_rows
-    from optimizer.shifts.coverable import split_uncoverable
+    from optimizer.plan.rounds import Context, apply_plan
+    from optimizer.shifts.columns import roster_rows
     from optimizer.shifts.milp import STALL_S, solve
-    from optimizer.shifts.problem import ShiftProblem
-    from scenarios.timeline import Horizon
 
-    horizon = Horizon.of(scenario)
-    req = requirements(scenario, horizon)
-    columns = candidate_columns(scenario, horizon)
-    problem, _ = split_uncoverable(
-        ShiftProblem(
-            n_intervals=horizon.n_intervals,
-            interval_s=float(horizon.interval_s),
-            columns=columns,
-            needs=req.needs(),
-            bots=req.bot_choices(),
-            max_agents={s.name: s.max_agents for s in scenario.sites if s.max_agents},
-        )
-    )
+    ctx = Context.of(scenario, 1, "local", None)
+    problem, _ = ctx.problem(ctx.req.needs())
     config = scenario.optimizer
     solution = solve(problem, config.solver, config.time_limit, config.mip_gap, stall_s=STALL_S)
-    levels = {c: solution.bot_levels[c] for c in solution.bot_levels}
-    return apply_plan(scenario, roster_rows(scenario, columns, solution.agents), levels)
+    levels = dict(solution.bot_levels)
+    return apply_plan(scenario, roster_rows(scenario, ctx.columns, solution.agents), levels)
 
 
 def main() -> None:

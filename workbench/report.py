@@ -383,11 +383,12 @@ def report_charts(run: RunFolder) -> tuple[list[ReportChart], list[str]]:
         add(
             "requirement",
             "Planned staffing against requirement",
-            "Per channel, summed over language groups (requirements.csv): the analytic "
-            "requirement at the chosen bot level, that plus the raises (or cuts) the "
-            "simulate-and-correct loop made for the kept plan, and the productive agents the "
-            "plan gives the channel, summed over sites. Email and social: work arriving and "
-            "work capacity planned, in agent-intervals.",
+            "Per channel and language group (requirements.csv): the group's analytic "
+            "requirement at the chosen bot level, the kept plan's requirement (for a real-time "
+            "group the blending requirement: productive agents at the group's sites, whatever "
+            "they answer) and the productive agents the plan gives there. Email and social: "
+            "work arriving, work after the loop's raises and work capacity planned, in "
+            "agent-intervals.",
             partial(plan_charts.requirement_chart, requirements),
         )
     if costs is not None:

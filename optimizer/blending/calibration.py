@@ -38,7 +38,6 @@ import numpy as np
 import pandas as pd
 
 from optimizer.blending.cells import BlendCells, CellArrays
-from optimizer.queueing.pooled import pooled_service_level
 
 MARGIN = 0.01
 """Planned service level above target [share]. With 0.01 the independent check of issue 10 (a
@@ -99,15 +98,7 @@ class Calibration:
         """Add a simulated round: ``site``, ``pool`` the plan's agents per cell
         (``BlendCells.staffing``) at the demand ``arrays`` of its bot levels, ``groups``
         the simulation's ``Results.groups``; then refit every queue."""
-        model = pooled_service_level(
-            site,
-            pool,
-            arrays.pool_load,
-            arrays.site_load,
-            arrays.rate_ahead,
-            arrays.aht_s,
-            np.array([[q.within_s] for q in cells.queues]),
-        )
+        model = cells.levels(arrays, site, pool)
         change = arrays.load_change()
         channel = groups["channel"].to_numpy(str)
         group = groups["group"].to_numpy(str)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from optimizer.queueing.pooled import pooled_service_level
 from optimizer.requirements import Requirements
 from scenarios.schema import Scenario
 
@@ -162,6 +163,24 @@ class BlendCells:
                     out.rate_ahead[k] += arrivals.get(key_other, 0.0) / self.interval_s
         self._cache[key] = out
         return out
+
+    @property
+    def within_s(self) -> np.ndarray:
+        """Each queue's target time [s], shape (queues, 1)."""
+        return np.array([[q.within_s] for q in self.queues])
+
+    def levels(self, arrays: CellArrays, site: np.ndarray, pool: np.ndarray) -> np.ndarray:
+        """The pooled model's service level of every cell (``optimizer.queueing.pooled``) with
+        ``site`` and ``pool`` agents per cell (``staffing``) at the demand ``arrays``."""
+        return pooled_service_level(
+            site,
+            pool,
+            arrays.pool_load,
+            arrays.site_load,
+            arrays.rate_ahead,
+            arrays.aht_s,
+            self.within_s,
+        )
 
     def staffing(self, agents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per cell, productive agents at the queue's sites and in its pool, from ``agents``

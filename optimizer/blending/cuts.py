@@ -39,7 +39,7 @@ import numpy as np
 
 from optimizer.blending.calibration import Calibration
 from optimizer.blending.cells import BlendCells, CellArrays
-from optimizer.queueing.pooled import frontier, level_gradient, pooled_service_level
+from optimizer.queueing.pooled import frontier, level_gradient
 from optimizer.shifts.lp import LpSession, Row
 from optimizer.shifts.model import Model
 from optimizer.shifts.problem import CapacityFloor
@@ -136,7 +136,7 @@ def plan_capacity(
         arrays = cells.arrays(levels)
         goals = calibration.goals(cells, arrays) * servable
         site, pool = cells.staffing(staffing())
-        level = _level(cells, arrays, site, pool)
+        level = cells.levels(arrays, site, pool)
         short = (goals > 0) & (level < goals - LEVEL_TOLERANCE)
         if not short.any():
             break
@@ -158,35 +158,19 @@ def plan_capacity(
     return CapacityPlan(floors, levels, session.solves, cuts, bound, unmet, agents, without)
 
 
-def _within(cells: BlendCells) -> np.ndarray:
-    return np.array([[q.within_s] for q in cells.queues])
-
-
 Demand = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
 def _demand(cells: BlendCells, arrays: CellArrays, mask: np.ndarray) -> Demand:
     """The demand arrays of the model at the cells of ``mask`` (flattened): pool load, site
     load, rate ahead, handle time, target time."""
-    within = np.broadcast_to(_within(cells), mask.shape)
+    within = np.broadcast_to(cells.within_s, mask.shape)
     return (
         arrays.pool_load[mask],
         arrays.site_load[mask],
         arrays.rate_ahead[mask],
         arrays.aht_s[mask],
         within[mask],
-    )
-
-
-def _level(cells: BlendCells, arrays: CellArrays, site: np.ndarray, pool: np.ndarray) -> np.ndarray:
-    return pooled_service_level(
-        site,
-        pool,
-        arrays.pool_load,
-        arrays.site_load,
-        arrays.rate_ahead,
-        arrays.aht_s,
-        _within(cells),
     )
 
 
@@ -273,9 +257,9 @@ def _floors(
         arrays.site_load,
         arrays.rate_ahead,
         arrays.aht_s,
-        _within(cells),
+        cells.within_s,
     )
-    above = _level(cells, arrays, site, pool) >= goals
+    above = cells.levels(arrays, site, pool) >= goals
     lower = wanted & above & np.isfinite(n_star)
     n_floor = np.where(lower, np.minimum(n_star, site), np.where(wanted, site, 0.0))
     pool_floor = np.where(lower, np.minimum(pool_star, pool), np.where(wanted, pool, 0.0))

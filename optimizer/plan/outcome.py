@@ -114,7 +114,10 @@ class Plan:
         kept = self.iterations[self.chosen]
         if kept.solution is not None and kept.solution.status == "infeasible":
             return True
-        return kept.capacity is not None and kept.capacity.unmet > 1e-3
+        capacity = kept.capacity
+        if capacity is None or capacity.unmet_without_max is None:
+            return False
+        return capacity.unmet_without_max < capacity.unmet - 1e-3
 
     @property
     def meets_targets(self) -> bool:

@@ -27,7 +27,7 @@ from optimizer.shifts.coverable import Unserved, split_uncoverable
 from optimizer.shifts.highs import SolverProgress
 from optimizer.shifts.milp import STALL_S, solve_model
 from optimizer.shifts.model import add_floors, build_model
-from optimizer.shifts.problem import Column, ShiftProblem, Solution
+from optimizer.shifts.problem import AsyncNeed, Column, RealTimeNeed, ShiftProblem, Solution
 from scenarios.schema import RosterRow, Scenario
 from scenarios.timeline import Horizon, shift_instances
 from simulation import simulate
@@ -66,6 +66,25 @@ class Context:
         columns = candidate_columns(scenario, horizon)
         return cls(scenario, horizon, req, columns, cells, workers, executor, address)
 
+    def problem(
+        self, needs: tuple[RealTimeNeed | AsyncNeed, ...]
+    ) -> tuple[ShiftProblem, tuple[Unserved, ...]]:
+        """The shift problem covering ``needs`` with the scenario's candidate shifts, bot
+        choices and ``max_agents``, less the needs no candidate shift can cover (returned)."""
+        scenario = self.scenario
+        return split_uncoverable(
+            ShiftProblem(
+                n_intervals=self.horizon.n_intervals,
+                interval_s=float(self.horizon.interval_s),
+                columns=self.columns,
+                needs=needs,
+                bots=self.req.bot_choices(),
+                max_agents={
+                    s.name: s.max_agents for s in scenario.sites if s.max_agents is not None
+                },
+            )
+        )
+
     @property
     def coverage(self) -> dict[str, tuple[str, tuple[tuple[int, float], ...]]]:
         return {c.name: (c.site, c.coverage) for c in self.columns}
@@ -94,16 +113,8 @@ def solve_round(
 ) -> Solved:
     """Build and solve round ``number``'s MILP (module docstring) within the ``clock``'s
     limit for it."""
-    scenario, config = ctx.scenario, ctx.scenario.optimizer
-    problem = ShiftProblem(
-        n_intervals=ctx.horizon.n_intervals,
-        interval_s=float(ctx.horizon.interval_s),
-        columns=ctx.columns,
-        needs=ctx.req.needs(adjust, fluid=ctx.cells is not None),
-        bots=ctx.req.bot_choices(),
-        max_agents={s.name: s.max_agents for s in scenario.sites if s.max_agents is not None},
-    )
-    problem, uncoverable = split_uncoverable(problem)
+    config = ctx.scenario.optimizer
+    problem, uncoverable = ctx.problem(ctx.req.needs(adjust, fluid=ctx.cells is not None))
     model = build_model(problem)
     limit = clock.round_limit(model.nonzeros, first=number == 0)
     if on_round is not None:

@@ -36,6 +36,9 @@ def _iteration_json(iteration: Iteration, horizon: Horizon, mode: str) -> dict[s
             "floors": len(iteration.capacity.floors),
             "lp_bound": iteration.capacity.bound,
             "unmet_agent_intervals": round(iteration.capacity.unmet, 4),
+            "unmet_without_max_agents": None
+            if iteration.capacity.unmet_without_max is None
+            else round(iteration.capacity.unmet_without_max, 4),
             "bot_levels": iteration.capacity.levels,
             "calibration": iteration.calibration,
         },

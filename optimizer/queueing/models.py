@@ -11,7 +11,7 @@ Units used throughout:
 All functions are pure (no I/O, no global state).  The real-time models are stationary
 approximations of a time-varying system (stationary independent period-by-period staffing,
 SIPP; Green, Kolesar and Soares 2001, Operations Research 49(4):549-564): the workbench's
-simulate-and-correct loop checks every plan by simulation and adds agents where they miss.
+optimizer checks every plan by simulation and recalibrates its requirements from it.
 """
 
 from __future__ import annotations

@@ -24,8 +24,10 @@ Demand model (the engine's, in expectation; README "Modelling choices"):
 * Real-time channels are staffed interval by interval with stationary formulas (SIPP; Green,
   Kolesar and Soares 2001, Operations Research 49(4):549-564): Erlang A with the mean patience
   (Erlang C without patience) for voice, :func:`optimizer.queueing.chat_required_agents` for
-  chat.  The simulate-and-correct loop adds agents where the simulation shows a miss
-  (``Requirements.needs(adjust)``).
+  chat: each group's own requirement, which a plan of blended agents does not meet (the
+  optimizer plans those with ``optimizer.blending`` and hands the MILP each group's work
+  alone, ``Requirements.needs(fluid=True)``); with daily targets the loop raises it where the
+  simulation shows a miss (``Requirements.needs(adjust)``).
 * Asynchronous channels (email, social) hand the MILP their work per interval and a window of
   ``ceil(target.within / interval)`` intervals; the ``agents`` column shows a feasible capacity
   profile (:func:`optimizer.queueing.async_required_agents`) for reporting.
