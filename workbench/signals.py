@@ -6,6 +6,12 @@ raised in the main thread unwinds it, so every output claimed so far is discarde
 Worker processes do not handle these signals themselves: they ignore SIGINT (the parent stops
 them), take SIGTERM's default action, and are killed by the kernel when their parent dies
 (``simulation.executors``).
+
+A signal can arrive while Python runs code whose exceptions it cannot propagate: a callback
+of ``os.fork`` (``logging`` registers some, and the pool forks its workers), a finaliser. Python
+then drops the :class:`Interrupted` with an "Exception ignored" traceback and the command goes
+on; :func:`install` sets a ``sys.unraisablehook`` that delivers such a signal again instead, to
+be raised at the next point that can unwind.
 """
 
 from __future__ import annotations
@@ -13,6 +19,8 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
+import time
 from types import FrameType
 from typing import NoReturn
 
@@ -37,16 +45,56 @@ class Interrupted(BaseException):
         return 128 + self.signum
 
 
+REDELIVER_S = 0.1
+"""How long after Python dropped an :class:`Interrupted` its signal is sent again [s]: long
+enough for the hook that saw it drop to have returned."""
+
+
 def _raise(signum: int, frame: FrameType | None) -> None:
     for handled in HANDLED:  # a second signal must not cut the clean-up short
         signal.signal(handled, signal.SIG_IGN)
+    if _in_hook(frame):  # it would be dropped again: later
+        _send_later(signum)
+        return
     raise Interrupted(signum)
 
 
+def _in_hook(frame: FrameType | None) -> bool:
+    while frame is not None:
+        if frame.f_code is _dropped.__code__:
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _deliver_again(signum: int) -> None:
+    time.sleep(REDELIVER_S)
+    os.kill(os.getpid(), signum)
+
+
+def _send_later(signum: int) -> None:
+    """Send ``signum`` to this process again in :data:`REDELIVER_S`, handled by :func:`_raise`
+    (armed last, so nothing can run it before this returns)."""
+    threading.Thread(target=_deliver_again, args=(signum,), daemon=True).start()
+    signal.signal(signum, _raise)
+
+
+def _dropped(unraisable: sys.UnraisableHookArgs) -> None:
+    """``sys.unraisablehook``: an :class:`Interrupted` that Python dropped is sent again (see
+    :func:`_send_later`); every other unraisable exception goes to Python's own hook."""
+    error = unraisable.exc_value
+    if isinstance(error, Interrupted):
+        _send_later(error.signum)
+    else:
+        sys.__unraisablehook__(unraisable)
+
+
 def install() -> None:
-    """Make the handled signals raise :class:`Interrupted` in this (the main) thread."""
+    """Make the handled signals raise :class:`Interrupted` in this (the main) thread, also
+    when the first delivery lands where Python cannot raise."""
     for handled in HANDLED:
         signal.signal(handled, _raise)
+    sys.unraisablehook = _dropped
 
 
 def restore() -> None:
@@ -54,6 +102,7 @@ def restore() -> None:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    sys.unraisablehook = sys.__unraisablehook__
 
 
 def leave(code: int) -> NoReturn:

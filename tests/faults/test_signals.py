@@ -203,6 +203,44 @@ def test_a_normal_exit_after_an_interrupted_solve_waits_for_the_solver_thread() 
     assert took < 30.0, f"the exit waited {took:.1f} s for the interrupted solve"
 
 
+SIGNAL_IN_A_FINALISER = """
+import gc, os, signal, sys, time
+from workbench import signals
+
+class Finalised:
+    def __del__(self):  # Python drops what a finaliser raises ("Exception ignored in ...")
+        os.kill(os.getpid(), signal.SIGTERM)
+        for _ in range(1000):  # the handler runs in here, at one of these calls
+            time.sleep(0.001)
+
+signals.install()
+try:
+    Finalised()
+    gc.collect()
+    for _ in range(500):  # the command going on; the signal must stop it within 5 s
+        time.sleep(0.01)
+    print("finished", flush=True)
+except signals.Interrupted as stop:
+    sys.exit(stop.exit_code)
+"""
+
+
+def test_a_signal_where_python_cannot_raise_still_stops_the_command() -> None:
+    """A SIGTERM whose handler runs where Python drops exceptions (here a finaliser; in CI on
+    2026-12-07, logging's ``os.fork`` callback while ``regress`` forked its pool) used to be
+    lost: an "Exception ignored" traceback on stderr and the command went on. It is delivered
+    again and stops the process with 143, nothing on stderr."""
+    process = subprocess.run(
+        [sys.executable, "-c", SIGNAL_IN_A_FINALISER],
+        cwd=ROOT,
+        capture_output=True,
+        timeout=60,
+    )
+    assert process.returncode == 128 + signal.SIGTERM, process.stderr
+    assert process.stdout == b""
+    assert process.stderr == b""
+
+
 @pytest.mark.parametrize("moment", range(2))
 def test_sigterm_during_sweep_leaves_nothing(tmp_path: Path, moment: int) -> None:
     """SIGTERM at a random moment of a sweep: no sweep folder, no temporary cache entry."""
