@@ -73,7 +73,7 @@ def _number(value: Any) -> float | None:
 
 
 def _check_unique(raw: dict[str, Any], report: Report) -> None:
-    for table in ("regions", "channels", "sites", "shifts"):
+    for table in ("regions", "channels", "sites", "shifts", "contracts"):
         seen: set[str] = set()
         for label, row in _rows(raw, table):
             name = row.get("name")
@@ -218,9 +218,11 @@ def _check_roster_rows(
     report: Report,
     warn: Report,
     label_of: Callable[[int], str] = lambda index: f"roster[{index}]",
+    repeats_warned: bool = True,
 ) -> None:
     """Roster rows must name a site and a template usable there, at an allowed start and day;
-    a row repeating another's site, shift, start and days is a warning (their agents add up)."""
+    a row repeating another's site, shift, start and days is a warning (their agents add up)
+    unless ``repeats_warned`` is False (people: two people on one shift is no mistake)."""
     sites = _names(raw, "sites")
     shifts = {r["name"]: r for _, r in _rows(raw, "shifts") if isinstance(r.get("name"), str)}
     horizon = _horizon_dates(raw)
@@ -275,7 +277,7 @@ def _check_roster_rows(
                     report(f"{label}.days", f"shift '{shift_name}' may not start on {day}", day)
     report_repeats(
         warn,
-        repeats,
+        repeats if repeats_warned else [],
         "has the site, shift, start and days of {other}; the agents of both rows are added",
         "roster rows repeat the site, shift, start and days of an earlier row",
         where="roster",
@@ -342,12 +344,15 @@ def _check_breaks(raw: dict[str, Any], report: Report) -> None:
 def check_raw(raw: dict[str, Any], report: Report, warn: Report | None = None) -> None:
     """Run every cross-table check on the parsed TOML document ``raw``; ``warn`` receives the
     problems that do not stop the file from loading (default: ``report``)."""
+    from scenarios.checks_people import check_contracts  # it builds on this module's helpers
+
     _check_unique(raw, report)
     _check_shares(raw, report)
     _check_references(raw, report)
     _check_shift_lengths(raw, report)
     _check_breaks(raw, report)
     _check_coverage(raw, warn or report)
+    check_contracts(raw, report)
     roster = raw.get("roster")
     if isinstance(roster, list):
         _check_roster_rows(raw, roster, report, warn or report)
@@ -359,7 +364,9 @@ def check_roster_rows(
     report: Report,
     warn: Report,
     label_of: Callable[[int], str] = lambda index: f"line {index + 2}",
+    repeats: bool = True,
 ) -> None:
     """Check roster rows read from a CSV file (labelled by ``label_of(row index)``, by default
-    the CSV line of a file without blank lines) against ``raw``."""
-    _check_roster_rows(raw, rows, report, warn, label_of)
+    the CSV line of a file without blank lines) against ``raw``; ``repeats=False`` for the
+    rows of a schedule (one per person), where rows alike are no mistake."""
+    _check_roster_rows(raw, rows, report, warn, label_of, repeats)

@@ -38,7 +38,7 @@ Grid = tuple[float, int]
 """``(horizon start [s since 1970-01-01 UTC], interval [s])``: where intervals start."""
 
 
-def _records(
+def records(
     text: str, report: Collector, required: tuple[str, ...], known: tuple[str, ...] | None
 ) -> list[tuple[int, dict[str, str]]] | None:
     """``(line number, {column: stripped text})`` of every CSV row, or None when the header or
@@ -113,13 +113,13 @@ def read_forecast(
     path = base / relative
     report = Collector(str(path), echo=False)
     text = read_text(path, report, "forecast file", sources, relative)
-    records = [] if text is None else _records(text, report, FORECAST_COLUMNS[:2], FORECAST_COLUMNS)
+    found = [] if text is None else records(text, report, FORECAST_COLUMNS[:2], FORECAST_COLUMNS)
     starts: list[float] = []
     volumes: list[float] = []
     row_regions: list[str | None] = []
     ahts: list[float | None] = []
     lines: list[int] = []
-    for line, row in records or []:
+    for line, row in found or []:
         where = f"line {line}"
         try:
             starts.append(_timestamp(row.get("interval_start", "")))
@@ -142,7 +142,7 @@ def read_forecast(
                 f"must be a handle time in seconds > 0 and at most {MAX_FORECAST_AHT_S:.0f}",
             )
         lines.append(line)
-    if records is not None and text is not None and not records and not report.problems:
+    if found is not None and text is not None and not found and not report.problems:
         report("(file)", "has no rows")
     if any(not p.warning for p in report.problems):
         problems.extend(report.problems)
@@ -222,13 +222,13 @@ def read_roster(
     path = base / relative
     report = Collector(str(path), echo=False)
     text = read_text(path, report, "roster file", sources, relative)
-    records = None if text is None else _records(text, report, ROSTER_COLUMNS, None)
-    if records is None:
+    found = None if text is None else records(text, report, ROSTER_COLUMNS, None)
+    if found is None:
         problems.extend(report.problems)
         return None
     raw_rows: list[dict[str, Any]] = []
     parsed: list[RosterRow] = []
-    for line, row in records:
+    for line, row in found:
         entry: dict[str, Any] = {k: row.get(k, "") for k in ROSTER_COLUMNS}
         entry["days"] = _split_days(entry["days"])
         if re.fullmatch(r"-?\d{1,18}", entry["agents"]):
@@ -242,7 +242,7 @@ def read_roster(
                 message = str(error["msg"]).removeprefix("Value error, ")
                 message = message.replace("Input should be", "should be")
                 report(f"line {line}.{field}", message)
-    lines = [line for line, _ in records]
+    lines = [line for line, _ in found]
     check_roster_rows(raw, raw_rows, report, report.warn, lambda index: f"line {lines[index]}")
     problems.extend(report.problems)
     return None if any(not p.warning for p in report.problems) else tuple(parsed)

@@ -39,6 +39,7 @@ TABLE_ORDER = (
     "roster",
     "routing",
     "optimizer",
+    "contracts",
 )
 """Top-level tables in the order of the specification; any others follow in schema order."""
 
@@ -53,6 +54,7 @@ _PLURAL = {
 
 _TYPE_OVERRIDES: dict[tuple[type[BaseModel], str], str] = {
     (schema.Scenario, "roster"): "array of tables, or a CSV path (string)",
+    (schema.Contract, "people"): "table, or a table of them by site name",
 }
 """Fields whose TOML form the loader widens beyond the model's type."""
 

@@ -1,9 +1,10 @@
 """Read a scenario file: raw TOML -> defaults -> validated, frozen ``Scenario``.
 
 The only module that reads input files: the scenario here, its forecast CSVs and roster CSV in
-``scenarios.csvinputs``, all through the one reader ``scenarios.files.read_text`` (regular files
-only, at most ``MAX_FILE_BYTES``). Every problem is collected and raised together as one
-``ScenarioError``; nothing here lets another exception escape for any input bytes.
+``scenarios.csvinputs`` and its schedule CSV in ``scenarios.schedule``, all through the one
+reader ``scenarios.files.read_text`` (regular files only, at most ``MAX_FILE_BYTES``). Every
+problem is collected and raised together as one ``ScenarioError``; nothing here lets another
+exception escape for any input bytes.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from scenarios.checks import check_raw, did_you_mean, item_label
 from scenarios.csvinputs import ROSTER_COLUMNS, Grid, read_forecast, read_roster
 from scenarios.files import MAX_FILE_BYTES, Sources, decode_text, read_text
 from scenarios.problems import _MISSING, Collector, Problem, ScenarioError
-from scenarios.schema import Forecast, RosterRow, Scenario
+from scenarios.schedule import read_schedule, to_roster
+from scenarios.schema import Forecast, RosterRow, Scenario, ScheduleRow
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -215,6 +217,11 @@ def parse(
     roster_rows: tuple[RosterRow, ...] | None = None
     if isinstance(roster, str):
         document.pop("roster")
+    schedule = document.get("schedule")
+    if isinstance(schedule, str):
+        document.pop("schedule")
+        if roster is not None:
+            report("schedule", "and roster both give who works when: keep one of them")
     check_raw(document, report, report.warn)
     try:
         scenario: Scenario | None = Scenario.model_validate(document)
@@ -232,6 +239,9 @@ def parse(
     extra: list[Problem] = []
     if isinstance(roster, str):
         roster_rows = read_roster(base, roster, document, extra, sources)
+    people: tuple[ScheduleRow, ...] | None = None
+    if isinstance(schedule, str):
+        people = read_schedule(base, schedule, document, extra, sources)
     region_rows = document.get("regions")
     region_rows = region_rows if isinstance(region_rows, list) else []
     regions = [str(r.get("name")) for r in region_rows if isinstance(r, dict)]
@@ -249,6 +259,8 @@ def parse(
     update: dict[str, Any] = {"forecasts": forecasts}
     if roster_rows is not None:
         update.update(roster=roster_rows, roster_file=roster)
+    if people is not None:
+        update.update(roster=to_roster(people), schedule_rows=people, schedule_file=schedule)
     return scenario.model_copy(update=update), problems
 
 

@@ -9,9 +9,10 @@ in ``scenarios.checks`` so that every problem of a file is reported at once.
 
 The format is split by concept: ``scenarios.schema_fields`` (shared field types and the frozen
 base model), ``scenarios.schema_run`` (``[scenario]`` and ``[run]``), ``scenarios.schema_demand``
-(regions, channels, forecast CSVs) and ``scenarios.schema_staff`` (sites, shifts, roster). This
-module holds routing, the optimizer settings and the top-level ``Scenario``, and re-exports every
-name, so ``from scenarios.schema import X`` is the one import to use.
+(regions, channels, forecast CSVs), ``scenarios.schema_staff`` (sites, shifts, roster) and
+``scenarios.schema_people`` (contracts). This module holds routing, the optimizer settings and the
+top-level ``Scenario``, and re-exports every name, so ``from scenarios.schema import X`` is the one
+import to use.
 """
 
 from __future__ import annotations
@@ -47,8 +48,9 @@ from scenarios.schema_fields import (
     TimeZone,
     Weekday,
 )
+from scenarios.schema_people import Contract, HoursPerWeek, People, PeopleLimit, WeekendsOff
 from scenarios.schema_run import RunConfig, ScenarioInfo
-from scenarios.schema_staff import Break, Night, RosterRow, Shift, Site, Starts
+from scenarios.schema_staff import Break, Night, RosterRow, ScheduleRow, Shift, Site, Starts
 
 __all__ = [
     "HOURLY_PROFILES",
@@ -58,16 +60,20 @@ __all__ = [
     "Callback",
     "Channel",
     "ChannelKind",
+    "Contract",
     "CountsRule",
     "Distribution",
     "Duration",
     "Forecast",
     "HandleTime",
+    "HoursPerWeek",
     "Model",
     "Name",
     "Night",
     "OptimizerConfig",
     "Patience",
+    "People",
+    "PeopleLimit",
     "PositiveDuration",
     "Region",
     "RosterRow",
@@ -75,6 +81,7 @@ __all__ = [
     "RunConfig",
     "Scenario",
     "ScenarioInfo",
+    "ScheduleRow",
     "Share",
     "Shift",
     "Site",
@@ -85,6 +92,7 @@ __all__ = [
     "Verify",
     "Volume",
     "Weekday",
+    "WeekendsOff",
 ]
 
 # --------------------------------------------------------------------------------------------
@@ -160,6 +168,14 @@ class OptimizerConfig(Model):
     targets: Literal["interval", "daily"] = Field(
         "interval", description="Meet targets in every interval, or each day as a whole."
     )
+    plan: Literal["people", "shifts"] | None = Field(
+        None,
+        description=(
+            "What optimize plans: 'people' (weekly tours of people under the contracts' "
+            "rules) or 'shifts' (independent agent-shifts per day); default 'people' when "
+            "[[contracts]] exist, else 'shifts'."
+        ),
+    )
 
 
 class Scenario(Model):
@@ -172,6 +188,9 @@ class Scenario(Model):
     channels: tuple[Channel, ...] = Field(min_length=1, description="[[channels]] rows.")
     sites: tuple[Site, ...] = Field(min_length=1, description="[[sites]] rows.")
     shifts: tuple[Shift, ...] = Field((), description="[[shifts]] rows.")
+    contracts: tuple[Contract, ...] = Field(
+        (), description="[[contracts]] rows: the people who work the shifts."
+    )
     routing: Routing = Field(Routing(), description="[routing] table.")
     optimizer: OptimizerConfig = Field(OptimizerConfig(), description="[optimizer] table.")
     roster: tuple[RosterRow, ...] = Field(
@@ -183,6 +202,22 @@ class Scenario(Model):
     )
     roster_file: str | None = Field(
         None, exclude=True, description="The roster CSV path, when the roster came from one."
+    )
+    schedule: str | None = Field(
+        None,
+        description=(
+            "Instead of roster: schedule = 'file.csv' (path relative to the scenario), the "
+            "roster as people, one row per person and working date, with the columns person, "
+            "site, contract (optional), date (site-local), shift, start ('HH:MM' site-local)."
+        ),
+    )
+    schedule_file: str | None = Field(
+        None, exclude=True, description="The schedule CSV path, when the roster came from one."
+    )
+    schedule_rows: tuple[ScheduleRow, ...] = Field(
+        (),
+        exclude=True,
+        description="The schedule's rows (loader); the roster holds them as one-off rows.",
     )
     forecasts: dict[str, Forecast] = Field(
         default_factory=dict, exclude=True, description="Forecast CSVs by channel (loader)."
@@ -200,6 +235,17 @@ class Scenario(Model):
     def shift(self, name: str) -> Shift:
         """The shift template called ``name``."""
         return next(s for s in self.shifts if s.name == name)
+
+    def contract(self, name: str) -> Contract:
+        """The contract called ``name``."""
+        return next(c for c in self.contracts if c.name == name)
+
+    def effective_plan(self) -> Literal["people", "shifts"]:
+        """What optimize plans: ``[optimizer] plan``, by default 'people' when the scenario has
+        contracts and 'shifts' when it has none."""
+        if self.optimizer.plan is not None:
+            return self.optimizer.plan
+        return "people" if self.contracts else "shifts"
 
     def priority_order(self) -> tuple[str, ...]:
         """Channel names by routing priority; channels not listed follow in file order."""

@@ -1,4 +1,5 @@
-"""Where agents are and when they work: the `[[sites]]`, `[[shifts]]` and `[[roster]]` tables."""
+"""Where agents are and when they work: the `[[sites]]`, `[[shifts]]` and `[[roster]]` tables,
+and the rows of a schedule CSV (the roster as people)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import datetime as dt
 import re
 from typing import Annotated, Any
 
-from pydantic import Field, PlainValidator, model_validator
+from pydantic import Field, PlainValidator, StringConstraints, model_validator
 
 from scenarios.schema_fields import (
     DAY_S,
@@ -159,3 +160,16 @@ class RosterRow(Model):
         description="Weekdays it starts on, or one date for a one-off row."
     )
     agents: int = Field(ge=0, le=MAX_AGENTS, description="Agents on each of these shifts.")
+
+
+class ScheduleRow(Model):
+    """One person's shift on one date: a row of a schedule CSV (``schedule = "file.csv"``)."""
+
+    person: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+    ] = Field(description="Who works it: a name or an employee id, unique per person.")
+    site: Name = Field(description="Site name.")
+    contract: Name | None = Field(None, description="The person's contract (optional).")
+    date: dt.date = Field(description="Site-local date the shift starts on.")
+    shift: Name = Field(description="Shift template name.")
+    start: TimeOfDay = Field(description="Local start time 'HH:MM'.")

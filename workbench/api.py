@@ -52,7 +52,7 @@ import pandas as pd
 from pydantic import BaseModel, BeforeValidator, ValidationError
 from pydantic.fields import FieldInfo
 
-from optimizer.plan.loop import OptimizeError, Plan
+from optimizer.plan.loop import OptimizeError, Plan, UnsupportedPlan
 from optimizer.plan.loop import optimize as run_optimizer
 from scenarios.checks import check_raw, item_label
 from scenarios.loader import load as load_file
@@ -77,6 +77,7 @@ __all__ = [
     "Results",
     "Scenario",
     "ScenarioError",
+    "UnsupportedPlan",
     "add_agents",
     "compare",
     "costs",
@@ -154,6 +155,8 @@ def document(model: BaseModel) -> dict[str, Any]:
         if field.exclude or value is None:
             continue
         out[field.alias or name] = _raw(value, _parser(field))
+    for key, value in (model.model_extra or {}).items():  # a contract's people by site
+        out[key] = _raw(value, None)
     return out
 
 
@@ -449,7 +452,9 @@ def optimize(scenario: Scenario, workers: int = 1, max_iterations: int | None = 
     ``iterations(plan)`` and ``roster(plan.scenario)``. The best plan found is always
     returned: with ``max_agents`` binding (``capacity_bound``), and with demand no shift can
     serve (a language nobody speaks, hours no template covers) planned around and listed in
-    ``plan.unserved``. ``OptimizeError`` only when the solver finds no plan in the first round.
+    ``plan.unserved``. ``OptimizeError`` only when the solver finds no plan in the first round;
+    ``UnsupportedPlan`` (a ``ValueError``) before any work for a scenario with ``[[contracts]]``
+    unless its ``[optimizer] plan = "shifts"`` (people planning is not built yet).
     """
     return run_optimizer(scenario, workers=workers, max_iterations=max_iterations)
 

@@ -17,7 +17,7 @@ import typer
 
 from optimizer.plan.budget import Round
 from optimizer.plan.files import plan_files
-from optimizer.plan.loop import Iteration, OptimizeError
+from optimizer.plan.loop import Iteration, OptimizeError, unsupported_plan
 from optimizer.plan.loop import optimize as run_optimizer
 from optimizer.plan.summary import missed_targets, plan_json, plan_timings, verdict_line
 from optimizer.shifts.highs import SolverProgress
@@ -65,9 +65,15 @@ def validate(
         scenario, found = check_file(path)
         problems.extend(found)
         if scenario is not None:
+            staff = (
+                f"{len({p.person for p in scenario.schedule_rows})} people on "
+                f"{len(scenario.schedule_rows)} shifts"
+                if scenario.schedule_rows
+                else f"{len(scenario.roster)} roster rows"
+            )
             out_console.print(
                 f"{path}: ok ({len(scenario.channels)} channels, {len(scenario.sites)} sites, "
-                f"{len(scenario.roster)} roster rows)",
+                f"{staff})",
                 markup=False,
                 highlight=False,
                 soft_wrap=True,
@@ -142,6 +148,9 @@ def optimize(
 ) -> None:
     """Find the cheapest roster and bot levels meeting every target, verified by simulation."""
     scenario, sources = load_sources_or_exit(file)
+    refusal = unsupported_plan(scenario)
+    if refusal is not None:  # before any work: planning people is not built yet
+        fail([Problem(str(file), "optimizer.plan", refusal)])
     verify = scenario.optimizer.verify.replications
     refuse_oversized(
         file, scenario, verify, workers, force=force, executor=executor, address=address

@@ -53,11 +53,29 @@ from optimizer.shifts.highs import SolverProgress
 from optimizer.shifts.problem import ShiftProblem, Solution
 from scenarios.schema import RosterRow, Scenario
 
-__all__ = ["Iteration", "OptimizeError", "Plan", "optimize"]
+__all__ = ["Iteration", "OptimizeError", "Plan", "UnsupportedPlan", "optimize", "unsupported_plan"]
 
 UNMET_TOL = 1e-3
 """Blending requirement left unmet by the LP [productive agent-intervals] that counts as the
 sites' capacity binding (``max_agents``, or no shift on the floor then)."""
+
+
+class UnsupportedPlan(ValueError):
+    """The scenario asks for a plan this version cannot make; ``str`` says what to change."""
+
+
+def unsupported_plan(scenario: Scenario) -> str | None:
+    """Why optimize cannot plan ``scenario``, or None when it can: planning people under
+    ``[[contracts]]`` (``[optimizer] plan = "people"``, the default with contracts) is not built
+    yet, and ignoring the contracts silently would hand back a plan no one could work."""
+    if scenario.effective_plan() != "people":
+        return None
+    asked = "" if scenario.optimizer.plan else " by default"
+    who = 'plan = "people"' if scenario.optimizer.plan else "optimize"
+    return (
+        f"{who} plans people under [[contracts]]{asked}, which this version cannot yet do; set "
+        '[optimizer] plan = "shifts" to plan agent-shifts (contracts ignored)'
+    )
 
 
 def _capacity_notes(
@@ -142,8 +160,14 @@ def optimize(
     language nobody speaks, hours no template covers) are left out of the MILP and listed in
     ``Plan.unserved``; a MILP bound by ``max_agents`` (proven by its LP relaxation) or stopped
     by its time limit with a plan that falls short is simulated as it is, and ``notes`` say so.
-    Raises ``OptimizeError`` only when the solver finds no plan at all in the first round.
+    Raises ``OptimizeError`` only when the solver finds no plan at all in the first round, and
+    ``UnsupportedPlan`` before any work when the scenario asks to plan people
+    (``unsupported_plan``); with ``plan = "shifts"`` its ``[[contracts]]`` are ignored (a note
+    says so).
     """
+    refusal = unsupported_plan(scenario)
+    if refusal is not None:
+        raise UnsupportedPlan(refusal)
     config = scenario.optimizer
     ctx = Context.of(scenario, workers, executor, address)
     rounds = config.max_iterations if max_iterations is None else max_iterations
@@ -153,6 +177,8 @@ def optimize(
     misses: dict[tuple[str, int], int] = {}
     iterations: list[Iteration] = []
     notes: list[str] = []
+    if scenario.contracts:
+        notes.append('[[contracts]] ignored: plan = "shifts" plans agent-shifts, not people')
     best: tuple[tuple[int, float, float], int, Scenario, tuple[RosterRow, ...], dict] | None = None
     unserved: tuple[Unserved, ...] = ()
     capacity_note = ""

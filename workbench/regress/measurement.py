@@ -144,11 +144,10 @@ class Baseline:
 
 
 def input_hashes(file: Path, scenario: Scenario) -> dict[str, str]:
-    """sha256 of the scenario file and of the forecast and roster CSVs it names."""
+    """sha256 of the scenario file and of the forecast, roster and schedule CSVs it names."""
     found = {file.name: sha256_of(file)}
     extra = [f.path for f in scenario.forecasts.values()]
-    if scenario.roster_file:
-        extra.append(scenario.roster_file)
+    extra += [f for f in (scenario.roster_file, scenario.schedule_file) if f]
     for relative in sorted(set(extra)):
         path = file.parent / relative
         if path.is_file():
