@@ -24,7 +24,7 @@ from scenarios.checks import check_raw, did_you_mean, item_label
 from scenarios.csvinputs import ROSTER_COLUMNS, Grid, read_forecast, read_roster
 from scenarios.files import MAX_FILE_BYTES, Sources, decode_text, read_text
 from scenarios.problems import _MISSING, Collector, Problem, ScenarioError
-from scenarios.schedule import read_schedule, to_roster
+from scenarios.schedule import read_schedule, to_roster, warn_breaches
 from scenarios.schema import Forecast, RosterRow, Scenario, ScheduleRow
 
 __all__ = [
@@ -239,7 +239,7 @@ def parse(
     extra: list[Problem] = []
     if isinstance(roster, str):
         roster_rows = read_roster(base, roster, document, extra, sources)
-    people: tuple[ScheduleRow, ...] | None = None
+    people: tuple[tuple[ScheduleRow, ...], tuple[int, ...]] | None = None
     if isinstance(schedule, str):
         people = read_schedule(base, schedule, document, extra, sources)
     region_rows = document.get("regions")
@@ -259,9 +259,14 @@ def parse(
     update: dict[str, Any] = {"forecasts": forecasts}
     if roster_rows is not None:
         update.update(roster=roster_rows, roster_file=roster)
-    if people is not None:
-        update.update(roster=to_roster(people), schedule_rows=people, schedule_file=schedule)
-    return scenario.model_copy(update=update), problems
+    if people is None:
+        return scenario.model_copy(update=update), problems
+    rows, lines = people
+    update.update(roster=to_roster(rows), schedule_rows=rows, schedule_file=schedule)
+    loaded = scenario.model_copy(update=update)
+    if loaded.contracts:
+        problems.extend(warn_breaches(loaded, lines, str(base / str(schedule))))
+    return loaded, problems
 
 
 def read_raw(path: str | Path, data: bytes | None = None) -> dict[str, Any]:

@@ -23,10 +23,12 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
-from scenarios.checks import check_roster_rows, did_you_mean, report_repeats
+from scenarios import rules
+from scenarios.checks import REPEATS_SHOWN, check_roster_rows, did_you_mean, report_repeats
 from scenarios.csvinputs import records
 from scenarios.files import Sources, read_text
 from scenarios.problems import Collector, Problem
+from scenarios.schema import Scenario
 from scenarios.schema_staff import RosterRow, ScheduleRow
 from scenarios.units import parse_duration
 
@@ -120,9 +122,10 @@ def read_schedule(
     raw: dict[str, Any],
     problems: list[Problem],
     sources: Sources | None = None,
-) -> tuple[ScheduleRow, ...] | None:
-    """Read the schedule CSV ``relative`` (to ``base``), checked against the scenario ``raw``;
-    its problems go to ``problems`` (None returned when any stops it from loading)."""
+) -> tuple[tuple[ScheduleRow, ...], tuple[int, ...]] | None:
+    """Read the schedule CSV ``relative`` (to ``base``), checked against the scenario ``raw``:
+    its rows and their CSV lines; its problems go to ``problems`` (None returned when any stops
+    it from loading)."""
     path = base / relative
     report = Collector(str(path), echo=False)
     text = read_text(path, report, "schedule file", sources, relative)
@@ -161,4 +164,19 @@ def read_schedule(
     problems.extend(report.problems)
     if any(not p.warning for p in report.problems):
         return None
-    return tuple(row for _, row in parsed)
+    return tuple(row for _, row in parsed), tuple(line for line, _ in parsed)
+
+
+def warn_breaches(scenario: Scenario, lines: Sequence[int], file: str) -> list[Problem]:
+    """Warnings at the lines of the schedule ``file`` whose person breaks a rule of their
+    contract (``scenarios.rules``), the first few of each rule one line each."""
+    report = Collector(file, echo=False)
+    by_rule: dict[str, list[tuple[str, str]]] = {}
+    for breach in rules.breaches(scenario):
+        by_rule.setdefault(breach.rule, []).append((f"line {lines[breach.row]}", breach.message))
+    for rule, found in by_rule.items():
+        for path, message in found[:REPEATS_SHOWN]:
+            report.warn(path, f"breaks the contract's {rule} rule: {message}")
+        if len(found) > REPEATS_SHOWN:
+            report.warn("(file)", f"{len(found) - REPEATS_SHOWN} more breaches of {rule}")
+    return report.problems

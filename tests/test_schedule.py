@@ -204,3 +204,32 @@ def test_a_contract_must_be_one_of_the_scenarios_contracts(tmp_path: Path) -> No
         ("line 2.contract", "is not a defined contract; did you mean 'full-time'?")
     ]
     assert load(_write(tmp_path, [{**base, "contract": "full-time"}], contracts)).schedule_rows
+
+
+def test_a_person_breaking_their_contract_is_warned_at_the_line(tmp_path: Path) -> None:
+    """Ana on full-time works 20:00 Monday, then 08:00 Tuesday (3h30m of rest against 11h): the
+    file loads, with a warning at Tuesday's line naming the rule (and none for Ben)."""
+    contracts = {
+        "contracts": [{"name": "full-time", "days_per_week": 5, "start_band": "12h"}],
+        "optimizer": {"plan": "shifts"},
+    }
+    rows = [
+        {
+            "person": who,
+            "site": "riga",
+            "contract": "full-time",
+            "date": f"2026-03-{day}",
+            "shift": "full-8h",
+            "start": start,
+        }
+        for who, day, start in [("ana", 23, "20:00"), ("ana", 24, "08:00"), ("ben", 23, "08:00")]
+    ]
+    scenario, problems = check_file(_write(tmp_path, rows, contracts))
+    assert scenario is not None
+    rest = [(p.path, p.message) for p in problems if "rest" in p.message]
+    assert rest == [
+        (
+            "line 3",
+            "breaks the contract's rest rule: 3h30m of rest before this shift, less than 11h",
+        )
+    ]
