@@ -211,6 +211,35 @@ def _split_days(text: str) -> Any:
     return [d for d in re.split(r"[^a-zA-Z]+", text.lower()) if d]
 
 
+def open_records(
+    base: Path,
+    relative: str,
+    what: str,
+    required: tuple[str, ...],
+    problems: list[Problem],
+    sources: Sources | None = None,
+) -> tuple[Collector, list[tuple[int, dict[str, str]]] | None]:
+    """The problem collector of the CSV file ``relative`` (to ``base``) and its records
+    (``records``, columns beyond ``required`` ignored); None, with its problems added to
+    ``problems``, when the file or its header is unusable."""
+    path = base / relative
+    report = Collector(str(path), echo=False)
+    text = read_text(path, report, what, sources, relative)
+    found = None if text is None else records(text, report, required, None)
+    if found is None:
+        problems.extend(report.problems)
+    return report, found
+
+
+def report_invalid(report: Collector, line: int, error: ValidationError) -> None:
+    """Report each field the schema rejected in the row at CSV ``line``, without its value."""
+    for item in error.errors(include_input=False):
+        field = ".".join(str(k) for k in item["loc"])
+        message = str(item["msg"]).removeprefix("Value error, ")
+        message = message.replace("Input should be", "should be")
+        report(f"line {line}.{field}", message)
+
+
 def read_roster(
     base: Path,
     relative: str,
@@ -219,12 +248,8 @@ def read_roster(
     sources: Sources | None = None,
 ) -> tuple[RosterRow, ...] | None:
     """Read the roster CSV ``relative`` (to ``base``), checked against the scenario ``raw``."""
-    path = base / relative
-    report = Collector(str(path), echo=False)
-    text = read_text(path, report, "roster file", sources, relative)
-    found = None if text is None else records(text, report, ROSTER_COLUMNS, None)
+    report, found = open_records(base, relative, "roster file", ROSTER_COLUMNS, problems, sources)
     if found is None:
-        problems.extend(report.problems)
         return None
     raw_rows: list[dict[str, Any]] = []
     parsed: list[RosterRow] = []
@@ -237,11 +262,7 @@ def read_roster(
         try:
             parsed.append(RosterRow.model_validate(entry))
         except ValidationError as exc:
-            for error in exc.errors(include_input=False):
-                field = ".".join(str(k) for k in error["loc"])
-                message = str(error["msg"]).removeprefix("Value error, ")
-                message = message.replace("Input should be", "should be")
-                report(f"line {line}.{field}", message)
+            report_invalid(report, line, exc)
     lines = [line for line, _ in found]
     check_roster_rows(raw, raw_rows, report, report.warn, lambda index: f"line {lines[index]}")
     problems.extend(report.problems)

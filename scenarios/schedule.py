@@ -25,8 +25,8 @@ from pydantic import ValidationError
 
 from scenarios import rules
 from scenarios.checks import REPEATS_SHOWN, check_roster_rows, did_you_mean, report_repeats
-from scenarios.csvinputs import records
-from scenarios.files import Sources, read_text
+from scenarios.csvinputs import open_records, report_invalid
+from scenarios.files import Sources
 from scenarios.problems import Collector, Problem
 from scenarios.schema import Scenario
 from scenarios.schema_staff import RosterRow, ScheduleRow
@@ -126,12 +126,10 @@ def read_schedule(
     """Read the schedule CSV ``relative`` (to ``base``), checked against the scenario ``raw``:
     its rows and their CSV lines; its problems go to ``problems`` (None returned when any stops
     it from loading)."""
-    path = base / relative
-    report = Collector(str(path), echo=False)
-    text = read_text(path, report, "schedule file", sources, relative)
-    found = None if text is None else records(text, report, SCHEDULE_COLUMNS, None)
+    report, found = open_records(
+        base, relative, "schedule file", SCHEDULE_COLUMNS, problems, sources
+    )
     if found is None:
-        problems.extend(report.problems)
         return None
     parsed: list[tuple[int, ScheduleRow]] = []
     as_roster: list[dict[str, Any]] = []
@@ -149,11 +147,7 @@ def read_schedule(
         try:
             parsed.append((line, ScheduleRow.model_validate(entry)))
         except ValidationError as exc:
-            for error in exc.errors(include_input=False):
-                field = ".".join(str(k) for k in error["loc"])
-                message = str(error["msg"]).removeprefix("Value error, ")
-                message = message.replace("Input should be", "should be")
-                report(f"line {line}.{field}", message)
+            report_invalid(report, line, exc)
     if not found:
         report("(file)", "has no rows: a schedule lists at least one person's shift")
     check_roster_rows(
