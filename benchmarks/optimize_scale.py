@@ -1,7 +1,7 @@
 """Whole ``optimize`` on global-retail and on larger variants of it: wall time, rounds, solver
 time and status per round, cost and verdict.
 
-Run with ``.venv/bin/python -m benchmarks.optimize_scale [VARIANT ...]`` (all five by default;
+Run with ``.venv/bin/python -m benchmarks.optimize_scale [VARIANT ...]`` (all seven by default;
 each takes up to its ``[optimizer] time_budget``, 20 minutes, on 2 cores). Prints one JSON
 document per variant and writes them to ``benchmarks/out/optimize_scale.json``. Goals (issue
 10 point 5): a plan (exit 0, or an honest exit 3 with the plan written) within 20 minutes for
@@ -15,7 +15,10 @@ temporary folder; nothing else differs):
   and ``max_agents``;
 * ``15-minutes``: 15-minute intervals;
 * ``28-days``: four weeks (the volumes are per week, so four times the contacts);
-* ``6-sites-28-days-15-minutes-2x``: all three at once with twice the volume.
+* ``6-sites-28-days-15-minutes-2x``: all three at once with twice the volume;
+* ``people``: people on weekly tours under two contracts (``CONTRACTS``), issue 11;
+* ``people-28-days``: the same over four weeks (3 sites, 30-minute intervals: issue 11's
+  "4-week, 3-site, 30-minute horizon with contracts within 20 minutes").
 """
 
 from __future__ import annotations
@@ -99,6 +102,31 @@ def _twice_the_volume(raw: dict[str, Any]) -> None:
         channel["volume"]["count"] *= 2
 
 
+CONTRACTS = (
+    {
+        "name": "full-time",
+        "shifts": ["full-8h"],
+        "days_per_week": 5,
+        "hours_per_week": {"max": "40h"},
+        "min_rest": "11h",
+        "weekends_off": {"every": 3},
+    },
+    {
+        "name": "part-time",
+        "shifts": ["part-4h"],
+        "days_per_week": 4,
+        "days_off": "any",
+        "hours_per_week": {"max": "20h"},
+    },
+)
+"""A planner's contracts for global-retail: full-time 5 x 8 h with two consecutive days off,
+11 h rest and a weekend off every 3 weeks; part-time 4 x 4 h on weekdays."""
+
+
+def _people(raw: dict[str, Any]) -> None:
+    raw["contracts"] = [dict(c) for c in CONTRACTS]
+
+
 VARIANTS: dict[str, tuple[Callable[[dict[str, Any]], None], ...]] = {
     "global-retail": (),
     "6-sites": (_six_sites,),
@@ -110,6 +138,8 @@ VARIANTS: dict[str, tuple[Callable[[dict[str, Any]], None], ...]] = {
         _fifteen_minutes,
         _twice_the_volume,
     ),
+    "people": (_people,),
+    "people-28-days": (_people, _four_weeks),
 }
 
 

@@ -268,7 +268,10 @@ def _check_roster_rows(
         days = row.get("days")
         allowed_days = shift.get("days", list(WEEKDAYS))
         if isinstance(days, dt.date) and not isinstance(days, dt.datetime):
-            if horizon is not None and not horizon[0] - dt.timedelta(1) <= days <= horizon[1]:
+            # a site behind the planning clock starts its first shifts the local day before,
+            # one ahead ends its last ones the local day after
+            one = dt.timedelta(days=1)
+            if horizon is not None and not horizon[0] - one <= days <= horizon[1] + one:
                 report(f"{label}.days", "date lies outside the planning horizon", days)
             days = [WEEKDAYS[days.weekday()]]
         if isinstance(days, list) and isinstance(allowed_days, list):

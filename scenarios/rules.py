@@ -15,7 +15,9 @@ nothing). The rules of a ``[[contracts]]`` row, for each person on it:
   week boundaries, and across the end of a cyclic horizon into its start when ``cyclic``;
 - **nights**: at most ``max_nights_per_week`` shifts a week that overlap the site's night window;
 - **weekends off**: among any ``every`` consecutive weekends (Saturday and Sunday, both inside
-  the horizon, or wrapping around it when ``cyclic``), one with no working time at all.
+  the horizon, or wrapping around it when ``cyclic``), one with no working time at all; a
+  horizon with fewer than ``every`` weekends is not judged (it shows part of a rotation that
+  runs longer: the optimizer then keeps one in ``every`` of the people off each weekend).
 
 Times are site-local for calendars (weeks, nights, weekends) and absolute for rest [s].
 """
@@ -64,12 +66,15 @@ def _monday(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
-def _overlaps_night(shift: _Shift, night: tuple[int, int]) -> bool:
+def overlaps_night(start_min: float, length_min: float, night: tuple[int, int]) -> bool:
+    """Whether a shift from ``start_min`` (minutes after site-local midnight) lasting
+    ``length_min`` [min] overlaps the night window ``(from, to)`` [min after midnight, ``to``
+    at or before ``from`` wraps past midnight] on any day."""
     begin, end = night
     for day in (-1, 0, 1, 2):
         low = day * DAY_MIN + begin
         high = day * DAY_MIN + end + (DAY_MIN if end <= begin else 0)
-        if low < shift.minute + shift.length_min and shift.minute < high:
+        if low < start_min + length_min and start_min < high:
             return True
     return False
 
@@ -99,8 +104,25 @@ class _Person:
     def breach(self, shift: _Shift, rule: str, message: str) -> None:
         self.breaches.append(Breach(shift.index, rule, message))
 
+    def week_of(self, day: dt.date) -> dt.date:
+        """The Monday of ``day``'s week; on a cyclic horizon of whole weeks, counted from the
+        horizon's first Monday and wrapped around it (a site ahead of the planning clock
+        works the first hours of a Monday after the horizon's last date: those belong to
+        the first week)."""
+        monday = _monday(day)
+        weeks = (self.last - self.first).days // 7 + 1
+        if not self.cyclic or (self.last - self.first).days % 7 != 6:
+            return monday
+        first = _monday(self.first)
+        return first + dt.timedelta(days=7 * (((monday - first).days // 7) % weeks))
+
     def whole_weeks(self) -> list[dt.date]:
-        """Mondays of the weeks wholly inside the horizon."""
+        """Mondays of the weeks wholly inside the horizon (every week of a cyclic horizon of
+        whole weeks)."""
+        if self.cyclic and (self.last - self.first).days % 7 == 6:
+            count = (self.last - self.first).days // 7 + 1
+            first = _monday(self.first)
+            return [first + dt.timedelta(days=7 * k) for k in range(count)]
         monday = _monday(self.first)
         if monday < self.first:
             monday += dt.timedelta(days=7)
@@ -123,7 +145,7 @@ class _Person:
         contract = self.contract
         by_week: dict[dt.date, list[_Shift]] = {}
         for shift in self.shifts:
-            by_week.setdefault(_monday(shift.row.date), []).append(shift)
+            by_week.setdefault(self.week_of(shift.row.date), []).append(shift)
         whole = set(self.whole_weeks())
         hours = contract.hours_per_week
         for monday, shifts in sorted(by_week.items()):
@@ -167,7 +189,9 @@ class _Person:
             night = self.scenario.site(first.row.site).night
             limit = contract.max_nights_per_week
             if limit is not None and night is not None:
-                nights = sum(_overlaps_night(s, (night.from_, night.to)) for s in shifts)
+                nights = sum(
+                    overlaps_night(s.minute, s.length_min, (night.from_, night.to)) for s in shifts
+                )
                 if nights > limit:
                     self.breach(
                         first,
@@ -200,7 +224,7 @@ class _Person:
         while saturday + dt.timedelta(days=1) <= self.last:
             weekends.append(saturday)
             saturday += dt.timedelta(days=7)
-        if not weekends or (len(weekends) < rule.every and not self.cyclic):
+        if len(weekends) < rule.every:  # a rotation longer than the horizon: not judged
             return
         worked = [any(_on_weekend(s, day) for s in self.shifts) for day in weekends]
         count = len(worked)

@@ -84,17 +84,24 @@ def is_run_folder(folder: Path) -> bool:
 # run folders
 
 
-def copy_inputs(folder: Path, scenario_bytes: bytes, inputs: Mapping[str, bytes]) -> None:
+def copy_inputs(
+    folder: Path,
+    scenario_bytes: bytes,
+    inputs: Mapping[str, bytes],
+    reserved: frozenset[str] = frozenset(),
+) -> None:
     """Write the scenario as ``scenario.toml`` into ``folder`` with the CSV files it references,
     each from the bytes the loader read (``inputs``: path as written in the scenario -> bytes).
-    A path that would land outside ``folder`` (``../x.csv``, ``/data/x.csv``) is copied to
-    ``inputs/<its file name>`` and the scenario's reference rewritten to match, so the folder
-    re-runs on its own."""
+    A path that would land outside ``folder`` (``../x.csv``, ``/data/x.csv``), or on one of the
+    ``reserved`` names the run writes itself (an input ``schedule.csv`` of a scenario optimized
+    again), is copied to ``inputs/<its file name>`` and the scenario's reference rewritten to
+    match, so the folder re-runs on its own."""
     text = scenario_bytes
     used: set[str] = set()
     for reference, content in inputs.items():
         target = (folder / reference).resolve()
-        if folder.resolve() not in target.parents:
+        inside = Path(os.path.relpath(target, folder.resolve())).as_posix()
+        if folder.resolve() not in target.parents or inside in reserved:
             relative = f"inputs/{Path(reference).name}"
             for n in itertools.count(2):
                 if relative not in used:
@@ -132,7 +139,7 @@ def fill_run(
     ``summary.json``, ``extra_files`` (the optimizer's roster, plan and optimized scenario) and,
     when given, ``manifest`` as ``manifest.json`` (a comparison's options; the top folder's
     manifest is written by :meth:`Output.commit`)."""
-    copy_inputs(folder, scenario_bytes, inputs)
+    copy_inputs(folder, scenario_bytes, inputs, frozenset(extra_files or {}))
     results.intervals.to_csv(folder / "intervals.csv", index=False)
     results.daily.to_csv(folder / "daily.csv", index=False)
     results.replications.to_csv(folder / "replications.csv", index=False)

@@ -483,35 +483,32 @@ def test_plan_people_needs_contracts(tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.parametrize(
-    ("plan", "message"),
-    [
-        (
-            None,
-            "optimize plans people under [[contracts]] by default, which this version cannot "
-            'yet do; set [optimizer] plan = "shifts" to plan agent-shifts (contracts ignored)',
-        ),
-        (
-            "people",
-            'plan = "people" plans people under [[contracts]], which this version cannot yet '
-            'do; set [optimizer] plan = "shifts" to plan agent-shifts (contracts ignored)',
-        ),
-    ],
+REFUSAL = (
+    "planning people needs a horizon of whole weeks, not 10 days: set scenario.days to a "
+    'multiple of 7, or [optimizer] plan = "shifts"'
 )
-def test_optimize_refuses_to_plan_people_before_any_work(
-    tmp_path: Path, plan: str | None, message: str
+
+
+@pytest.mark.parametrize("plan", [None, "people"])
+def test_optimize_refuses_people_it_cannot_plan_before_any_work(
+    tmp_path: Path, plan: str | None
 ) -> None:
-    pairs = [] if plan is None else [('targets = "interval"', f'plan = "{plan}"')]
+    """People work whole weeks: on a 10-day horizon ``optimize`` (CLI, library and notebook
+    API) stops before any work with exit 2 and what to change, whether ``plan = "people"`` is
+    set or the default with contracts."""
+    pairs = [("days = 7", "days = 10")]
+    if plan is not None:
+        pairs.append(('targets = "interval"', f'plan = "{plan}"'))
     path = with_contracts(tmp_path, VALID, *pairs)
     out = tmp_path / "out"
     code, stdout, stderr = run_cli("optimize", str(path), "--out", str(out))
     assert code == 2
     assert stdout == ""
-    assert stderr.splitlines() == [f"{path}: optimizer.plan: {message}"]
+    assert stderr.splitlines() == [f"{path}: optimizer.plan: {REFUSAL}"]
     assert not out.exists()
     scenario = loaded(path)
-    assert unsupported_plan(scenario) == message
-    with pytest.raises(UnsupportedPlan, match="cannot yet do"):
+    assert unsupported_plan(scenario) == REFUSAL
+    with pytest.raises(UnsupportedPlan, match="whole weeks"):
         optimize(scenario)  # the library refuses too, before any work
     with pytest.raises(api.UnsupportedPlan):
         api.optimize(scenario)

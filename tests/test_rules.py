@@ -186,3 +186,11 @@ def test_built_tours_keep_every_rule_and_one_change_breaks_one(seed: int) -> Non
     k = rng.randrange(len(later))
     later[k] = (later[k][0], f"{int(later[k][1][:2]) + 1:02d}{later[k][1][2:]}")
     assert _rules(scenario, _rows(later)) == ["start_band"]
+
+
+def test_a_rotation_longer_than_the_horizon_is_not_judged() -> None:
+    """Two weeks cannot show a weekend off every 3 weeks: working both weekends is no breach
+    (cyclic or not); every 2 weeks it is."""
+    days = [(d, "08:00") for d in (0, 1, 2, 5, 6, 7, 8, 9, 12, 13)]
+    assert "weekends_off" not in _rules(_scenario(weekends_off={"every": 3}), _rows(days), True)
+    assert "weekends_off" in _rules(_scenario(weekends_off={"every": 2}), _rows(days), True)

@@ -453,8 +453,9 @@ def optimize(scenario: Scenario, workers: int = 1, max_iterations: int | None = 
     returned: with ``max_agents`` binding (``capacity_bound``), and with demand no shift can
     serve (a language nobody speaks, hours no template covers) planned around and listed in
     ``plan.unserved``. ``OptimizeError`` only when the solver finds no plan in the first round;
-    ``UnsupportedPlan`` (a ``ValueError``) before any work for a scenario with ``[[contracts]]``
-    unless its ``[optimizer] plan = "shifts"`` (people planning is not built yet).
+    ``UnsupportedPlan`` (a ``ValueError``) before any work when the people of its
+    ``[[contracts]]`` cannot be planned (a horizon that is not whole weeks). With contracts,
+    ``plan.scenario.schedule_rows`` holds the people's schedule.
     """
     return run_optimizer(scenario, workers=workers, max_iterations=max_iterations)
 

@@ -21,6 +21,7 @@ from optimizer.plan.loop import Iteration, OptimizeError, unsupported_plan
 from optimizer.plan.loop import optimize as run_optimizer
 from optimizer.plan.summary import missed_targets, plan_json, plan_timings, verdict_line
 from optimizer.shifts.highs import SolverProgress
+from optimizer.tours.tables import people_table
 from scenarios.loader import Sources, check_file, read_raw
 from scenarios.problems import Problem
 from scenarios.schema import Scenario
@@ -52,7 +53,7 @@ from workbench.app import (
 )
 from workbench.guards import ForceOption, ReplicationProgress, refuse_oversized
 from workbench.quiet import quiet_libraries
-from workbench.tables import comparison_table, kpi_table
+from workbench.tables import comparison_table, headcount_table, kpi_table
 
 
 @app.command()
@@ -149,7 +150,7 @@ def optimize(
     """Find the cheapest roster and bot levels meeting every target, verified by simulation."""
     scenario, sources = load_sources_or_exit(file)
     refusal = unsupported_plan(scenario)
-    if refusal is not None:  # before any work: planning people is not built yet
+    if refusal is not None:  # before any work: people that cannot be planned
         fail([Problem(str(file), "optimizer.plan", refusal)])
     verify = scenario.optimizer.verify.replications
     refuse_oversized(
@@ -308,6 +309,8 @@ def _optimize(
         plan_files(raw, plan),
         timings=plan_timings(plan),
     )
+    if plan.scenario.schedule_rows:  # a plan of people: who to employ, first
+        out_console.print(headcount_table(people_table(plan.scenario, plan.scenario.schedule_rows)))
     out_console.print(kpi_table(plan.verified.summary))
     out_console.print(comparison_table(plan_json(plan)))
     verdict = "meets every target" if plan.meets_targets else "does NOT meet every target"

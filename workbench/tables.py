@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 from rich.table import Table
 
 
@@ -93,5 +94,51 @@ def comparison_table(plan: dict[str, Any]) -> Table:
             continue
         table.add_row(
             label, _num(entry["cost"], 0), str(entry["cells_short"]), _pct(entry["missed_share"])
+        )
+    return table
+
+
+def headcount_table(people: Any) -> Table:
+    """People by site and contract (``people.csv`` of a people plan, a DataFrame): head count,
+    hires and releases against today's, FTE, paid hours a week and nights and weekend days per
+    person (mean, with min-max), cost."""
+    table = Table(title="people by site and contract (hires and releases against existing)")
+    for column in (
+        "site",
+        "contract",
+        "people",
+        "existing",
+        "hires",
+        "releases",
+        "FTE",
+        "paid h/week",
+        "nights",
+        "weekend days",
+        "cost",
+    ):
+        table.add_column(column, justify="left" if column in ("site", "contract") else "right")
+
+    def known(value: Any) -> str:
+        return "-" if value is None or pd.isna(value) else f"{int(value):,}"
+
+    def spread(row: Any, name: str) -> str:
+        low, mean, high = row[f"{name}_min"], row[f"{name}_mean"], row[f"{name}_max"]
+        return "-" if pd.isna(mean) else f"{mean:.1f} ({low:g}-{high:g})"
+
+    for _, row in people.iterrows():
+        if row["people"] == 0 and row["site"] != "all":
+            continue
+        table.add_row(
+            str(row["site"]),
+            str(row["contract"]),
+            known(row["people"]),
+            known(row["existing"]),
+            known(row["hires"]),
+            known(row["releases"]),
+            f"{row['fte']:.1f}",
+            spread(row, "paid_hours_per_week"),
+            spread(row, "nights"),
+            spread(row, "weekend_days"),
+            f"{row['cost']:,.0f}",
         )
     return table

@@ -14,6 +14,7 @@ import tomli_w
 from optimizer.blending.cells import site_agents
 from optimizer.plan.outcome import Plan
 from optimizer.plan.summary import plan_json
+from optimizer.tours.tables import people_table, schedule_table
 from scenarios.schema import RosterRow
 from scenarios.timeline import Horizon
 from scenarios.units import format_time_of_day
@@ -22,6 +23,10 @@ from simulation.output import json_text
 
 def _days(row: RosterRow) -> Any:
     return list(row.days) if isinstance(row.days, tuple) else row.days
+
+
+SCHEDULE_FILE = "schedule.csv"
+"""The people plan's schedule, beside ``optimized.toml`` (which names it)."""
 
 
 def roster_csv(rows: tuple[RosterRow, ...]) -> str:
@@ -52,16 +57,21 @@ def optimized_toml(raw: dict[str, Any], plan: Plan) -> str:
     for channel in document.get("channels", []):
         if channel.get("name") in plan.bot_levels and isinstance(channel.get("bot"), dict):
             channel["bot"]["containment"] = plan.bot_levels[channel["name"]]
-    document["roster"] = [
-        {
-            "site": r.site,
-            "shift": r.shift,
-            "start": format_time_of_day(r.start),
-            "days": _days(r),
-            "agents": r.agents,
-        }
-        for r in plan.roster
-    ]
+    if plan.scenario.schedule_rows:  # people: their schedule, which simulate reads
+        document.pop("roster", None)
+        document["schedule"] = SCHEDULE_FILE
+    else:
+        document.pop("schedule", None)
+        document["roster"] = [
+            {
+                "site": r.site,
+                "shift": r.shift,
+                "start": format_time_of_day(r.start),
+                "days": _days(r),
+                "agents": r.agents,
+            }
+            for r in plan.roster
+        ]
     header = (
         f"# Optimized by `workbench optimize`: roster and bot levels chosen by the MILP and\n"
         f"# verified by simulation on seed {plan.fresh_seed}.\n"
@@ -203,11 +213,17 @@ def cost_table(plan: Plan) -> pd.DataFrame:
 
 
 def plan_files(raw: dict[str, Any], plan: Plan) -> dict[str, bytes]:
-    """File name -> content of the optimizer's files for the run folder."""
-    return {
+    """File name -> content of the optimizer's files for the run folder; a plan of people
+    adds ``schedule.csv`` (which ``optimized.toml`` names) and ``people.csv``."""
+    files = {
         "roster.csv": roster_csv(plan.roster).encode(),
         "optimized.toml": optimized_toml(raw, plan).encode(),
         "plan.json": json_text(plan_json(plan)).encode(),  # strict JSON: NaN -> null
         "requirements.csv": requirements_table(plan).to_csv(index=False).encode(),
         "costs.csv": cost_table(plan).to_csv(index=False).encode(),
     }
+    rows = plan.scenario.schedule_rows
+    if rows:
+        files[SCHEDULE_FILE] = schedule_table(plan.scenario, rows).to_csv(index=False).encode()
+        files["people.csv"] = people_table(plan.scenario, rows).to_csv(index=False).encode()
+    return files

@@ -47,10 +47,13 @@ from optimizer.plan.rounds import (
     solve_round,
 )
 from optimizer.plan.verification import verify
-from optimizer.shifts.columns import roster_rows
+from optimizer.shifts.columns import candidate_columns, roster_rows
 from optimizer.shifts.coverable import Unserved
 from optimizer.shifts.highs import SolverProgress
 from optimizer.shifts.problem import ShiftProblem, Solution
+from optimizer.tours.columns import TourError, build_tours, weeks_of
+from optimizer.tours.people import plan_people
+from scenarios.schedule import to_roster
 from scenarios.schema import RosterRow, Scenario
 
 __all__ = ["Iteration", "OptimizeError", "Plan", "UnsupportedPlan", "optimize", "unsupported_plan"]
@@ -65,17 +68,22 @@ class UnsupportedPlan(ValueError):
 
 
 def unsupported_plan(scenario: Scenario) -> str | None:
-    """Why optimize cannot plan ``scenario``, or None when it can: planning people under
-    ``[[contracts]]`` (``[optimizer] plan = "people"``, the default with contracts) is not built
-    yet, and ignoring the contracts silently would hand back a plan no one could work."""
+    """Why optimize cannot plan ``scenario``, or None when it can: people on weekly tours
+    (``[optimizer] plan = "people"``, the default with ``[[contracts]]``) need a horizon of
+    whole weeks and at least one tour the contracts allow."""
     if scenario.effective_plan() != "people":
         return None
-    asked = "" if scenario.optimizer.plan else " by default"
-    who = 'plan = "people"' if scenario.optimizer.plan else "optimize"
-    return (
-        f"{who} plans people under [[contracts]]{asked}, which this version cannot yet do; set "
-        '[optimizer] plan = "shifts" to plan agent-shifts (contracts ignored)'
-    )
+    try:
+        weeks_of(scenario)
+    except TourError as error:
+        return str(error)
+    if not build_tours(scenario, candidate_columns(scenario)):
+        return (
+            "the contracts allow no weekly tour: no template of theirs keeps their days, "
+            "hours, rest and nights every week at any start; check [[contracts]] against "
+            '[[shifts]], or set [optimizer] plan = "shifts"'
+        )
+    return None
 
 
 def _capacity_notes(
@@ -161,9 +169,12 @@ def optimize(
     ``Plan.unserved``; a MILP bound by ``max_agents`` (proven by its LP relaxation) or stopped
     by its time limit with a plan that falls short is simulated as it is, and ``notes`` say so.
     Raises ``OptimizeError`` only when the solver finds no plan at all in the first round, and
-    ``UnsupportedPlan`` before any work when the scenario asks to plan people
-    (``unsupported_plan``); with ``plan = "shifts"`` its ``[[contracts]]`` are ignored (a note
-    says so).
+    ``UnsupportedPlan`` before any work when people cannot be planned (``unsupported_plan``).
+    Planning people (``[optimizer] plan = "people"``, the default with ``[[contracts]]``), the
+    shifts are worked by people on weekly tours (``optimizer.tours``): the MILP chooses the
+    people per tour, ``tours.people`` names them and rotates them over the weeks, and their
+    schedule is what each round simulates; with ``plan = "shifts"`` the contracts are ignored
+    (a note says so).
     """
     refusal = unsupported_plan(scenario)
     if refusal is not None:
@@ -177,7 +188,7 @@ def optimize(
     misses: dict[tuple[str, int], int] = {}
     iterations: list[Iteration] = []
     notes: list[str] = []
-    if scenario.contracts:
+    if scenario.contracts and not ctx.tours:
         notes.append('[[contracts]] ignored: plan = "shifts" plans agent-shifts, not people')
     best: tuple[tuple[int, float, float], int, Scenario, tuple[RosterRow, ...], dict] | None = None
     unserved: tuple[Unserved, ...] = ()
@@ -220,13 +231,21 @@ def optimize(
         if bound_note:
             capacity_note = bound_note
         bound_rounds = bound_rounds + 1 if bound_note else 0
-        rows = roster_rows(scenario, ctx.columns, solution.agents)
         levels = {
             c.name: solution.bot_levels.get(c.name, c.bot.containment)
             for c in scenario.channels
             if c.bot is not None
         }
-        candidate = apply_plan(scenario, rows, levels)
+        if ctx.tours:  # people: the simulation runs their schedule as one-off roster rows
+            people = plan_people(scenario, ctx.tours, solution.tours)
+            rows = to_roster(people.rows)
+            candidate = apply_plan(scenario, rows, levels).model_copy(
+                update={"schedule_rows": people.rows, "schedule_file": None}
+            )
+            notes.extend(f"round {number + 1}: {line}" for line in people.notes[:10])
+        else:
+            rows = roster_rows(scenario, ctx.columns, solution.agents)
+            candidate = apply_plan(scenario, rows, levels)
         simulation_began = time.monotonic()
         iteration = judge(ctx, number, solution, candidate, replications)
         now = time.monotonic()

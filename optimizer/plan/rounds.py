@@ -11,6 +11,7 @@ where the rounds before fell short (``corrections``).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +19,7 @@ from typing import Any
 from optimizer.blending.calibration import Calibration
 from optimizer.blending.cells import BlendCells, site_agents
 from optimizer.blending.cuts import CapacityPlan, plan_capacity
-from optimizer.plan.budget import Budget, Round
+from optimizer.plan.budget import MIN_LIMIT_S, Budget, Round
 from optimizer.plan.outcome import Iteration
 from optimizer.plan.verdict import shortfalls
 from optimizer.requirements import Requirements, channel_demand, requirements
@@ -27,11 +28,23 @@ from optimizer.shifts.coverable import Unserved, split_uncoverable
 from optimizer.shifts.highs import SolverProgress
 from optimizer.shifts.milp import STALL_S, solve_model
 from optimizer.shifts.model import add_floors, build_model
-from optimizer.shifts.problem import AsyncNeed, Column, RealTimeNeed, ShiftProblem, Solution
+from optimizer.shifts.problem import (
+    AsyncNeed,
+    Column,
+    RealTimeNeed,
+    ShiftProblem,
+    Solution,
+    TourGroup,
+)
+from optimizer.tours.columns import build_tours, tour_groups
+from optimizer.tours.tour import Tour
 from scenarios.schema import RosterRow, Scenario
 from scenarios.timeline import Horizon, shift_instances
 from simulation import simulate
 
+CUTTING_SHARE = 0.3
+"""Share of a round's solver limit the blending cuts may take before their floors are used;
+the MILP gets what is left of the limit."""
 SETTLED = 0.01
 """The loop stops once a plan that passes the verdict's test on the scenario seed costs within
 this share [of its cost] of the round before's."""
@@ -54,6 +67,9 @@ class Context:
     calibration: Calibration = field(default_factory=Calibration)
     capacity: CapacityPlan | None = None
     """The latest round's blending plan (the next round's cutting planes start there)."""
+    tours: tuple[Tour, ...] = ()
+    """The tours people may work when the plan is of people (``[optimizer] plan``)."""
+    tour_groups: tuple[TourGroup, ...] = ()
 
     @classmethod
     def of(cls, scenario: Scenario, workers: int, executor: str, address: str | None) -> Context:
@@ -64,7 +80,11 @@ class Context:
             cells = BlendCells.of(scenario, req)
             cells = cells if cells.queues else None
         columns = candidate_columns(scenario, horizon)
-        return cls(scenario, horizon, req, columns, cells, workers, executor, address)
+        ctx = cls(scenario, horizon, req, columns, cells, workers, executor, address)
+        if scenario.effective_plan() == "people":
+            ctx.tours = build_tours(scenario, columns)
+            ctx.tour_groups = tour_groups(scenario)
+        return ctx
 
     def problem(
         self, needs: tuple[RealTimeNeed | AsyncNeed, ...]
@@ -82,6 +102,8 @@ class Context:
                 max_agents={
                     s.name: s.max_agents for s in scenario.sites if s.max_agents is not None
                 },
+                tours=self.tours,
+                tour_groups=self.tour_groups,
             )
         )
 
@@ -121,8 +143,11 @@ def solve_round(
         elapsed = clock.elapsed()
         on_round(Round(number, rounds, limit, elapsed, config.time_budget - elapsed))
     capacity = None
+    began = time.monotonic()
     if ctx.cells is not None:
-        capacity = plan_capacity(model, ctx.cells, ctx.calibration, limit, ctx.capacity)
+        capacity = plan_capacity(
+            model, ctx.cells, ctx.calibration, limit, ctx.capacity, CUTTING_SHARE * limit
+        )
         ctx.capacity = capacity
         add_floors(model, capacity.floors)
         for (channel, option), var in model.z.items():
@@ -131,7 +156,7 @@ def solve_round(
     solution = solve_model(
         model,
         config.solver,
-        time_limit_s=limit,
+        time_limit_s=max(MIN_LIMIT_S, limit - (time.monotonic() - began)),
         mip_gap=config.mip_gap,
         lp_path=lp_path,
         on_progress=on_solver,

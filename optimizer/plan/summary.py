@@ -9,6 +9,7 @@ import pandas as pd
 
 from optimizer.plan.explain import describe_misses, describe_unserved
 from optimizer.plan.outcome import Iteration, Plan
+from optimizer.tours.tables import people_table
 from scenarios.timeline import Horizon
 
 
@@ -158,6 +159,21 @@ def plan_json(plan: Plan) -> dict[str, Any]:
         ],
         "notes": plan.notes,
     }
+    rows = plan.scenario.schedule_rows
+    if rows:  # a plan of people: the head count of people.csv, by site and contract
+        table = people_table(plan.scenario, rows)
+        document["people"] = [
+            {
+                "site": r["site"],
+                "contract": r["contract"],
+                "people": int(r["people"]),
+                "existing": None if pd.isna(r["existing"]) else int(r["existing"]),
+                "hires": None if pd.isna(r["hires"]) else int(r["hires"]),
+                "releases": None if pd.isna(r["releases"]) else int(r["releases"]),
+                "fte": round(float(r["fte"]), 2),
+            }
+            for _, r in table.iterrows()
+        ]
     return document
 
 

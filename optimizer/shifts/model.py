@@ -51,6 +51,7 @@ name                                        meaning
 ``max_agents_<site>_<t>``                   agents on duty <= the site's bound
 ``floor_<sites>_<t>``                       capacity floor over a set of sites
 ``short_floor_<sites>_<t>``                 shortfall of a floor (``FLOOR_PENALTY``)
+``t_<tour>``, ``tour_link_<column>``, ...   people on tours (``optimizer.tours.model``)
 ==========================================  =================================================
 
 Capacity floors (``ShiftProblem.floors``, the blending requirement of ``optimizer.blending``)
@@ -154,6 +155,14 @@ class Model:
     floor_short: dict[tuple[tuple[str, ...], int], pulp.LpVariable] = field(default_factory=dict)
     name: Any = field(default=None, repr=False)
     """The model's name maker (``_Namer``), for constraints added later (``add_floors``)."""
+    tour: dict[str, pulp.LpVariable] = field(default_factory=dict)
+    """People per tour by tour name (``optimizer.tours.model``; empty without tours)."""
+
+    @property
+    def integers(self) -> list[pulp.LpVariable]:
+        """The integer decisions: people per tour when the problem has tours (the shift
+        variables then follow from them), else agents per shift column."""
+        return list(self.tour.values()) if self.tour else list(self.x.values())
 
     @property
     def nonzeros(self) -> int:
@@ -268,14 +277,16 @@ def build_model(problem: ShiftProblem) -> Model:
     prob = pulp.LpProblem("shift_covering", pulp.LpMinimize)
     objective: list[tuple[pulp.LpVariable, float]] = []
 
-    # x: agents per column, and each site's coverage / on-duty terms per interval
+    # x: agents per column, and each site's coverage / on-duty terms per interval (integer,
+    # unless people on tours staff the columns: then the tours are the integers)
+    shift_kind = pulp.LpContinuous if problem.tours else pulp.LpInteger
     x: dict[str, pulp.LpVariable] = {}
     cover_terms: dict[str, dict[int, list[tuple[pulp.LpVariable, float]]]] = defaultdict(
         lambda: defaultdict(list)
     )
     duty_terms: dict[str, dict[int, list[pulp.LpVariable]]] = defaultdict(lambda: defaultdict(list))
     for c in problem.columns:
-        var = prob.add_variable(name("x", c.name), lowBound=0, cat=pulp.LpInteger)
+        var = prob.add_variable(name("x", c.name), lowBound=0, cat=shift_kind)
         x[c.name] = var
         objective.append((var, c.cost))
         for t, a in c.coverage:
@@ -386,6 +397,10 @@ def build_model(problem: ShiftProblem) -> Model:
         name=name,
     )
     add_floors(model, problem.floors)
+    if problem.tours:
+        from optimizer.tours.model import add_tours  # it builds on this module
+
+        add_tours(model)
     model.build_s = time.perf_counter() - began
     return model
 

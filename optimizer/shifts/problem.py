@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from optimizer.tours.tour import Tour
+
 
 @dataclass(frozen=True)
 class Column:
@@ -86,9 +88,22 @@ class CapacityFloor:
 
 
 @dataclass(frozen=True)
+class TourGroup:
+    """The people of one contract at one site: at most ``max_people`` (none: no limit), and a
+    whole weekend off for each at least once every ``weekends_every`` weeks (none: no rule)."""
+
+    contract: str
+    site: str
+    max_people: int | None = None
+    weekends_every: int | None = None
+
+
+@dataclass(frozen=True)
 class ShiftProblem:
     """Everything the MILP needs. ``max_agents[site]`` bounds agents on duty at once;
-    ``floors`` are capacity floors over sets of sites (``CapacityFloor``)."""
+    ``floors`` are capacity floors over sets of sites (``CapacityFloor``). With ``tours``
+    (people planned under contracts: ``optimizer.tours``), the columns are staffed only by the
+    people on the tours that work them, and ``tour_groups`` bound those people."""
 
     n_intervals: int
     interval_s: float
@@ -97,6 +112,8 @@ class ShiftProblem:
     bots: tuple[BotChoice, ...] = ()
     max_agents: dict[str, int] = field(default_factory=dict)
     floors: tuple[CapacityFloor, ...] = ()
+    tours: tuple[Tour, ...] = ()
+    tour_groups: tuple[TourGroup, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -140,3 +157,5 @@ class Solution:
     floors_short: float = 0.0
     """Productive agent-intervals the plan falls short of its capacity floors, in all (a
     floor it cannot reach within ``max_agents``; the plan is simulated as it is)."""
+    tours: dict[str, int] = field(default_factory=dict)
+    """People on each tour, by tour name (non-zero only; empty without tours)."""

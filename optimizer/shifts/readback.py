@@ -33,6 +33,8 @@ class Read:
     penalised: float
     floors_short: float = 0.0
     """Productive agent-intervals short of the capacity floors, in all."""
+    tours: dict[str, int] | None = None
+    """People per tour (non-zero only), when the model has tours."""
 
 
 def read(model: Model) -> Read:
@@ -60,6 +62,7 @@ def read(model: Model) -> Read:
         allocation,
         labour_cost + bot_cost + PENALTY * short + FLOOR_PENALTY * floors,
         floors if floors > SHORTFALL_TOL else 0.0,
+        {k: n for k, v in model.tour.items() if (n := round(value(v))) >= 1} or None,
     )
 
 

@@ -60,7 +60,7 @@ def round_up(
                 fix(var, 1.0 if var is chosen else 0.0)
         if fractional and not solve_lp(model.prob):
             return False
-        for var in model.x.values():
+        for var in model.integers:
             fix(var, float(math.ceil((var.varValue or 0.0) - SOLVED_TOL)))
         if not solve_lp(model.prob):
             return False
@@ -78,7 +78,7 @@ def rens_bounds(model: Model) -> Iterator[None]:
     Programming Computation 6(1):33-54. A MIP over it is small (most shifts are fixed, the
     rest choose between two values) and contains every rounding of the LP, the one of
     ``round_up`` included. The bounds are restored on leaving."""
-    saved = [(var, var.lowBound, var.upBound) for var in model.x.values()]
+    saved = [(var, var.lowBound, var.upBound) for var in model.integers]
     try:
         for var, _, _ in saved:
             x = var.varValue or 0.0
