@@ -105,6 +105,20 @@ def restore() -> None:
     sys.unraisablehook = sys.__unraisablehook__
 
 
+def interruption(error: BaseException) -> Interrupted | None:
+    """The :class:`Interrupted` behind ``error``, if any: a C extension whose import a signal
+    interrupted (highspy's, say) re-raises it as ``ImportError: initialization failed``, with
+    the :class:`Interrupted` as its cause."""
+    seen: set[int] = set()
+    found: BaseException | None = error
+    while found is not None and id(found) not in seen:
+        if isinstance(found, Interrupted):
+            return found
+        seen.add(id(found))
+        found = found.__cause__ or found.__context__
+    return None
+
+
 def leave(code: int) -> NoReturn:
     """Exit at once with ``code`` once an :class:`Interrupted` has unwound the command (its
     outputs discarded, its workers killed): the interpreter's exit handlers are skipped, since

@@ -16,9 +16,18 @@ def main() -> None:
         from workbench.cli import main as cli_main
 
         cli_main()
+    except Exception as error:  # an import that a signal interrupted (signals.interruption)
+        stop = signals.interruption(error)
+        if stop is None:
+            raise
+        _stopped(stop)
     except signals.Interrupted as stop:
-        print(f"workbench: stopped by {stop.name}; unfinished outputs removed", file=sys.stderr)
-        signals.leave(stop.exit_code)
+        _stopped(stop)
+
+
+def _stopped(stop: signals.Interrupted) -> None:
+    print(f"workbench: stopped by {stop.name}; unfinished outputs removed", file=sys.stderr)
+    signals.leave(stop.exit_code)
 
 
 if __name__ == "__main__":

@@ -241,6 +241,36 @@ def test_a_signal_where_python_cannot_raise_still_stops_the_command() -> None:
     assert process.stderr == b""
 
 
+AN_IMPORT_A_SIGNAL_INTERRUPTS = """
+import importlib.abc, sys
+from workbench import signals, start
+
+class Interrupting(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name == "workbench.cli":  # as highspy's C initialisation turns the signal into this
+            raise ImportError("initialization failed") from signals.Interrupted(15)
+        return None
+
+sys.meta_path.insert(0, Interrupting())
+start.main()
+"""
+
+
+def test_a_signal_during_an_extensions_import_stops_the_command() -> None:
+    """A SIGTERM that lands while a C extension initialises (highspy's, in CI's run of the
+    optimize test below on 2026-12-07) reaches Python as ``ImportError: initialization
+    failed`` caused by the ``Interrupted``; the entry point finds the signal behind it and
+    stops with 143 and its one line, no traceback."""
+    process = subprocess.run(
+        [sys.executable, "-c", AN_IMPORT_A_SIGNAL_INTERRUPTS],
+        cwd=ROOT,
+        capture_output=True,
+        timeout=60,
+    )
+    assert process.returncode == 128 + signal.SIGTERM, process.stderr
+    assert process.stderr == b"workbench: stopped by SIGTERM; unfinished outputs removed\n"
+
+
 @pytest.mark.parametrize("moment", range(2))
 def test_sigterm_during_sweep_leaves_nothing(tmp_path: Path, moment: int) -> None:
     """SIGTERM at a random moment of a sweep: no sweep folder, no temporary cache entry."""
