@@ -194,3 +194,14 @@ def test_the_benchmarks_people_variants_plan_people(tmp_path: Path, name: str) -
 
     scenario = load(variant(name, tmp_path))
     assert scenario.effective_plan() == "people" and unsupported_plan(scenario) is None
+
+
+def test_contracts_that_allow_no_tour_are_refused_before_any_round(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Should the contracts allow no tour at all (validation names every case it knows of, so
+    this is forced here), ``optimize`` raises ``UnsupportedPlan`` naming what to check once
+    the rounds' context has built the tours, before any solve."""
+    monkeypatch.setattr("optimizer.plan.rounds.build_tours", lambda *_: ())
+    with pytest.raises(UnsupportedPlan, match="allow no weekly tour"):
+        optimize(_shop([FULL_TIME]), max_iterations=1)

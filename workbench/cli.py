@@ -17,7 +17,7 @@ import typer
 
 from optimizer.plan.budget import Round
 from optimizer.plan.files import plan_files
-from optimizer.plan.loop import Iteration, OptimizeError, unsupported_plan
+from optimizer.plan.loop import Iteration, OptimizeError, UnsupportedPlan, unsupported_plan
 from optimizer.plan.loop import optimize as run_optimizer
 from optimizer.plan.summary import missed_targets, plan_json, plan_timings, verdict_line
 from optimizer.shifts.highs import SolverProgress
@@ -289,6 +289,10 @@ def _optimize(
         _place_lp(lp_tmp, lp)  # kept: the model is what explains a solver failure
         err_console.print(f"{file}: no plan: {error}", markup=False, highlight=False)
         raise typer.Exit(EXIT_INFEASIBLE) from None
+    except UnsupportedPlan as error:  # contracts that allow no tour: the output is discarded
+        if lp_tmp is not None:
+            lp_tmp.unlink(missing_ok=True)
+        fail([Problem(str(file), "optimizer.plan", str(error))])
     except BaseException:
         if lp_tmp is not None:
             lp_tmp.unlink(missing_ok=True)

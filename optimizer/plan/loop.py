@@ -47,11 +47,11 @@ from optimizer.plan.rounds import (
     solve_round,
 )
 from optimizer.plan.verification import verify
-from optimizer.shifts.columns import candidate_columns, roster_rows
+from optimizer.shifts.columns import roster_rows
 from optimizer.shifts.coverable import Unserved
 from optimizer.shifts.highs import SolverProgress
 from optimizer.shifts.problem import ShiftProblem, Solution
-from optimizer.tours.columns import TourError, build_tours, weeks_of
+from optimizer.tours.columns import TourError, weeks_of
 from optimizer.tours.people import plan_people
 from scenarios.schedule import to_roster
 from scenarios.schema import RosterRow, Scenario
@@ -68,22 +68,24 @@ class UnsupportedPlan(ValueError):
 
 
 def unsupported_plan(scenario: Scenario) -> str | None:
-    """Why optimize cannot plan ``scenario``, or None when it can: people on weekly tours
-    (``[optimizer] plan = "people"``, the default with ``[[contracts]]``) need a horizon of
-    whole weeks and at least one tour the contracts allow."""
+    """Why optimize cannot plan ``scenario``, or None when it can, found without building
+    anything: people on weekly tours (``[optimizer] plan = "people"``, the default with
+    ``[[contracts]]``) need a horizon of whole weeks. (That the contracts allow some tour at
+    all is known once the rounds' context has built them: ``optimize`` raises then.)"""
     if scenario.effective_plan() != "people":
         return None
     try:
         weeks_of(scenario)
     except TourError as error:
         return str(error)
-    if not build_tours(scenario, candidate_columns(scenario)):
-        return (
-            "the contracts allow no weekly tour: no template of theirs keeps their days, "
-            "hours, rest and nights every week at any start; check [[contracts]] against "
-            '[[shifts]], or set [optimizer] plan = "shifts"'
-        )
     return None
+
+
+NO_TOURS = (
+    "the contracts allow no weekly tour: no template of theirs keeps their days, hours, rest "
+    "and nights every week at any start; check [[contracts]] against [[shifts]], or set "
+    '[optimizer] plan = "shifts"'
+)
 
 
 def _capacity_notes(
@@ -181,6 +183,8 @@ def optimize(
         raise UnsupportedPlan(refusal)
     config = scenario.optimizer
     ctx = Context.of(scenario, workers, executor, address)
+    if scenario.effective_plan() == "people" and not ctx.tours:
+        raise UnsupportedPlan(NO_TOURS)
     rounds = config.max_iterations if max_iterations is None else max_iterations
     replications = config.verify.replications
     clock = Budget(config.time_limit, config.time_budget)
