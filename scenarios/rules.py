@@ -66,6 +66,15 @@ def _monday(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
+def cyclic_week(day: dt.date, first: dt.date, weeks: int) -> int:
+    """The week (0 .. ``weeks`` - 1) of ``day`` on a cyclic horizon of ``weeks`` weeks that
+    begins on ``first``: Monday-to-Sunday weeks counted from ``first``'s, wrapped around (a
+    site ahead of the planning clock works the first hours of a Monday after the horizon's
+    last date, in its first week; one behind, the evening before its first date, in its last).
+    The tours (``optimizer.tours.columns``) and this module's checks share it."""
+    return ((_monday(day) - _monday(first)).days // 7) % weeks
+
+
 def overlaps_night(start_min: float, length_min: float, night: tuple[int, int]) -> bool:
     """Whether a shift from ``start_min`` (minutes after site-local midnight) lasting
     ``length_min`` [min] overlaps the night window ``(from, to)`` [min after midnight, ``to``
@@ -109,12 +118,10 @@ class _Person:
         horizon's first Monday and wrapped around it (a site ahead of the planning clock
         works the first hours of a Monday after the horizon's last date: those belong to
         the first week)."""
-        monday = _monday(day)
-        weeks = (self.last - self.first).days // 7 + 1
         if not self.cyclic or (self.last - self.first).days % 7 != 6:
-            return monday
-        first = _monday(self.first)
-        return first + dt.timedelta(days=7 * (((monday - first).days // 7) % weeks))
+            return _monday(day)
+        weeks = (self.last - self.first).days // 7 + 1
+        return _monday(self.first) + dt.timedelta(days=7 * cyclic_week(day, self.first, weeks))
 
     def whole_weeks(self) -> list[dt.date]:
         """Mondays of the weeks wholly inside the horizon (every week of a cyclic horizon of

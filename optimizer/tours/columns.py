@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from optimizer.shifts.problem import Column, TourGroup
 from optimizer.tours.daysoff import patterns
 from optimizer.tours.tour import Tour
-from scenarios.rules import overlaps_night
+from scenarios.rules import cyclic_week, overlaps_night
 from scenarios.schema import Scenario
 from scenarios.units import WEEKDAYS
 
@@ -52,10 +52,6 @@ def weeks_of(scenario: Scenario) -> int:
     return days // 7
 
 
-def _monday(day: dt.date) -> dt.date:
-    return day - dt.timedelta(days=day.weekday())
-
-
 def tour_name(
     contract: str, site: str, shift: str, start: int, pattern: Sequence[int], week: int
 ) -> str:
@@ -68,12 +64,11 @@ def build_tours(scenario: Scenario, columns: Sequence[Column]) -> tuple[Tour, ..
     """Every tour the scenario's contracts allow over ``columns`` (see the module docstring),
     in a fixed order: contract, site, template, start, pattern, week."""
     weeks = weeks_of(scenario)
-    first = _monday(scenario.scenario.start)
     by_key: dict[tuple[str, str, int, int, int], Column] = {}
     for column in columns:
         if column.day is None:
             continue
-        week = ((_monday(column.day) - first).days // 7) % weeks
+        week = cyclic_week(column.day, scenario.scenario.start, weeks)
         by_key[column.site, column.shift, column.start_min, week, column.day.weekday()] = column
     tours: list[Tour] = []
     site_names = [s.name for s in scenario.sites]
