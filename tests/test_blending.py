@@ -27,6 +27,7 @@ from optimizer.blending.cuts import LEVEL_TOLERANCE, plan_capacity
 from optimizer.queueing.pooled import pooled_service_level
 from optimizer.requirements import requirements
 from optimizer.shifts.columns import candidate_columns
+from optimizer.shifts import lp
 from optimizer.shifts.lp import LpSession, Row
 from optimizer.shifts.milp import lp_relaxation, solve_model
 from optimizer.shifts.model import build_model
@@ -358,3 +359,27 @@ def test_staffing_max_agents_forbids_is_reported_not_fatal() -> None:
         for f in plan.floors
     )
     assert solution.floors_short == pytest.approx(missing, abs=1e-6)
+
+
+def test_the_lp_sessions_time_limit_is_per_solve_and_large_models_start_by_ipm(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """HiGHS's ``time_limit`` is on a run clock that adds up over an instance's solves
+    (``getRunTime``), so a session that only set it once gave its tenth solve what its first
+    nine left: the dive on global-retail over four weeks failed its second LP ('Time limit
+    reached') after a first one of 108 s under a 114 s limit. Each solve now gets the whole
+    limit after the run time so far. With ``IPM_NONZEROS`` lowered below the model, a cold
+    solve runs the interior point method and leaves a basis; the same optimum either way."""
+    problem, _ = _problem(blended_day())
+    session = LpSession(build_model(problem), 5.0)
+    for _ in range(3):
+        session.highs.clearSolver()
+        before = session.highs.getRunTime()
+        assert session.solve()
+        assert session.highs.getOptionValue("time_limit")[1] == pytest.approx(before + 5.0)
+    simplex = session.objective()
+    monkeypatch.setattr(lp, "IPM_NONZEROS", 1)
+    session = LpSession(build_model(problem), 5.0)
+    assert session.solve() and session.highs.getBasis().valid
+    assert session.objective() == pytest.approx(simplex, rel=1e-7)
+    assert session.highs.getOptionValue("solver")[1] == "choose"
