@@ -161,7 +161,11 @@ def plan_capacity(
     floors = _floors(cells, arrays, goals, agents)
     bound, unmet = session.objective(), session.slack()
     without = None
-    if unmet > LEVEL_TOLERANCE and session.relax("max_agents_") and session.solve():
+    # the limits on the sites' capacity: agents on duty (max_agents), people on a contract
+    relaxed = unmet > LEVEL_TOLERANCE and session.relax("max_agents_") + session.relax(
+        "people_max_"
+    )
+    if relaxed and session.solve():
         without = session.slack()
     return CapacityPlan(floors, levels, session.solves, cuts, bound, unmet, agents, without)
 

@@ -116,19 +116,20 @@ def _capacity_notes(
         at_max = sites_at_max(problem, solution)
         where = ", ".join(f"{s} ({n})" for s, n in at_max.items()) or "none"
         without = capacity.unmet_without_max
+        limits = "max_agents and people.max" if problem.tours else "max_agents"
         if without is not None and without < capacity.unmet - UNMET_TOL:
             blending = (
-                f"round {number + 1}: the blending requirement exceeds max_agents: it asks for "
+                f"round {number + 1}: the blending requirement exceeds {limits}: it asks for "
                 f"{capacity.unmet:,.1f} productive agent-intervals more than the sites can give "
-                f"within max_agents ({where}), {without:,.1f} without them (LP relaxation); "
-                "planned as far as they allow"
+                f"within {limits} (at max_agents: {where}), {without:,.1f} without them (LP "
+                "relaxation); planned as far as they allow"
             )
             bound = f"{bound}\n{blending}" if bound else blending
         else:
             notes.append(
                 f"round {number + 1}: the blending requirement asks for {capacity.unmet:,.1f} "
                 "productive agent-intervals the shift templates cannot give at the sites "
-                "that serve those queues (max_agents is not what binds)"
+                f"that serve those queues ({limits} is not what binds)"
             )
     return notes, bound
 
