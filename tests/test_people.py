@@ -358,3 +358,27 @@ def test_people_table_without_existing_staff_or_people() -> None:
     assert list(table["people"]) == [0, 0]
     assert table["existing"].isna().all() and table["hires"].isna().all()
     assert math.isnan(table.iloc[0]["nights_mean"]) and table.iloc[0]["cost"] == 0.0
+
+
+def test_fte_counts_a_part_timer_against_the_full_time_week() -> None:
+    """FTE is paid hours over a full-time week (the largest ``hours_per_week.max`` of the
+    contracts, 40 h): a part-timer on two 8 h days is 16 / 40 = 0.4 FTE, not one FTE of the
+    part-time contract's own 20 h maximum; the total row sums 1 + 0.4."""
+    scenario = _scenario(7)
+    full = scenario.contract("full-time")
+    hours = full.hours_per_week
+    assert hours is not None
+    part = full.model_copy(
+        update={"name": "part-time", "hours_per_week": hours.model_copy(update={"max": 72000.0})}
+    )
+    scenario = scenario.model_copy(update={"contracts": (full, part)})
+    rows = [r for r in _hand_rows() if r.person == "ana"][:5]
+    part_rows = [
+        r.model_copy(update={"person": "pat", "contract": "part-time"})
+        for r in _hand_rows()
+        if r.person == "ana"
+    ][:2]
+    table = people_table(scenario, [*rows, *part_rows]).set_index("contract")
+    assert table.loc["full-time", "fte"] == pytest.approx(1.0)
+    assert table.loc["part-time", "fte"] == pytest.approx(0.4)
+    assert table.loc["all", "fte"] == pytest.approx(1.4)

@@ -24,7 +24,19 @@ from scenarios.timeline import Horizon, shift_instances
 from scenarios.units import format_time_of_day
 
 FULL_TIME_S = 40 * 3600.0
-"""Paid time of a full-time week when the contract sets no ``hours_per_week.max`` [s] (40 h)."""
+"""Paid time of a full-time week when no contract sets ``hours_per_week.max`` [s] (40 h)."""
+
+
+def full_time_s(scenario: Scenario) -> float:
+    """The paid time of one full-time equivalent a week [s]: the largest
+    ``hours_per_week.max`` of the scenario's contracts (the full-time contract's), else
+    ``FULL_TIME_S``. A part-timer on 20 h of a 40 h week is 0.5 FTE."""
+    limits = [
+        c.hours_per_week.max
+        for c in scenario.contracts
+        if c.hours_per_week is not None and c.hours_per_week.max is not None
+    ]
+    return max(limits, default=FULL_TIME_S)
 ALL = "all"
 """Site and contract of ``people_table``'s total row."""
 NO_CONTRACT = "(none)"
@@ -176,8 +188,8 @@ def people_table(scenario: Scenario, rows: Sequence[ScheduleRow]) -> pd.DataFram
     Columns: ``people`` (distinct persons); ``existing`` (``Contract.people_at(site)
     .existing``, <NA> when not given); ``hires`` = max(people - existing, 0) and ``releases``
     = max(existing - people, 0) (<NA> without ``existing``); ``fte``, full-time equivalents:
-    the people's paid hours per week, summed, over the contract's ``hours_per_week.max`` (40 h
-    when it sets none); per person, min/mean/max of ``paid_hours_per_week`` (paid hours over
+    the people's paid hours per week, summed, over a full-time week (``full_time_s``: the
+    largest ``hours_per_week.max`` of the contracts, else 40 h); per person, min/mean/max of ``paid_hours_per_week`` (paid hours over
     the horizon / (days / 7)) [h], of ``nights`` (shifts with time in the night window over the
     horizon) and of ``weekend_days`` (shifts starting on a Saturday or Sunday over the
     horizon); ``cost``, the labour cost of their shifts (``row_costs``, exact per row)
@@ -185,6 +197,7 @@ def people_table(scenario: Scenario, rows: Sequence[ScheduleRow]) -> pd.DataFram
     pairs that give them) and takes the spreads over all people.
     """
     weeks = scenario.scenario.days / 7.0
+    full_s = full_time_s(scenario)
     table = schedule_table(scenario, rows)
     table["cost"] = row_costs(scenario, rows)
     table["group"] = [c if c else NO_CONTRACT for c in table["contract"]]
@@ -202,8 +215,6 @@ def people_table(scenario: Scenario, rows: Sequence[ScheduleRow]) -> pd.DataFram
         people = len(mine)
         terms = contracts.get(contract)
         existing = None if terms is None else terms.people_at(site).existing
-        hours = None if terms is None else terms.hours_per_week
-        full_s = FULL_TIME_S if hours is None or hours.max is None else hours.max
         records.append(
             {
                 "site": site,
