@@ -26,8 +26,8 @@ from optimizer.blending.cells import BlendCells, site_agents
 from optimizer.blending.cuts import LEVEL_TOLERANCE, plan_capacity
 from optimizer.queueing.pooled import pooled_service_level
 from optimizer.requirements import requirements
-from optimizer.shifts.columns import candidate_columns
 from optimizer.shifts import lp
+from optimizer.shifts.columns import candidate_columns
 from optimizer.shifts.lp import LpSession, Row
 from optimizer.shifts.milp import lp_relaxation, solve_model
 from optimizer.shifts.model import build_model

@@ -37,6 +37,8 @@ def full_time_s(scenario: Scenario) -> float:
         if c.hours_per_week is not None and c.hours_per_week.max is not None
     ]
     return max(limits, default=FULL_TIME_S)
+
+
 ALL = "all"
 """Site and contract of ``people_table``'s total row."""
 NO_CONTRACT = "(none)"
@@ -189,12 +191,13 @@ def people_table(scenario: Scenario, rows: Sequence[ScheduleRow]) -> pd.DataFram
     .existing``, <NA> when not given); ``hires`` = max(people - existing, 0) and ``releases``
     = max(existing - people, 0) (<NA> without ``existing``); ``fte``, full-time equivalents:
     the people's paid hours per week, summed, over a full-time week (``full_time_s``: the
-    largest ``hours_per_week.max`` of the contracts, else 40 h); per person, min/mean/max of ``paid_hours_per_week`` (paid hours over
-    the horizon / (days / 7)) [h], of ``nights`` (shifts with time in the night window over the
-    horizon) and of ``weekend_days`` (shifts starting on a Saturday or Sunday over the
-    horizon); ``cost``, the labour cost of their shifts (``row_costs``, exact per row)
-    [currency]. The total row sums people, existing, hires, releases, fte and cost (over the
-    pairs that give them) and takes the spreads over all people.
+    largest ``hours_per_week.max`` of the contracts, else 40 h); per person, min/mean/max
+    of ``paid_hours_per_week`` (paid hours over the horizon / (days / 7)) [h], of ``nights``
+    (shifts with time in the night window over the horizon) and of ``weekend_days`` (shifts
+    starting on a Saturday or Sunday over the horizon); ``cost``, the labour cost of their
+    shifts (``row_costs``, exact per row) [currency]. The total row sums people, existing,
+    hires, releases, fte and cost (over the pairs that give them) and takes the spreads over
+    all people.
     """
     weeks = scenario.scenario.days / 7.0
     full_s = full_time_s(scenario)
