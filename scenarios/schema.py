@@ -247,6 +247,14 @@ class Scenario(Model):
             return self.optimizer.plan
         return "people" if self.contracts else "shifts"
 
+    def planning(self, plan: Literal["people", "shifts"] | None) -> Scenario:
+        """This scenario with ``[optimizer] plan`` set to ``plan`` (None: unchanged)."""
+        if plan is None:
+            return self
+        return self.model_copy(
+            update={"optimizer": self.optimizer.model_copy(update={"plan": plan})}
+        )
+
     def priority_order(self) -> tuple[str, ...]:
         """Channel names by routing priority; channels not listed follow in file order."""
         listed = [p for p in self.routing.priority if any(c.name == p for c in self.channels)]

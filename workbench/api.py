@@ -45,11 +45,13 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 
 from optimizer.plan.loop import OptimizeError, Plan, UnsupportedPlan
 from optimizer.plan.loop import optimize as run_optimizer
+from optimizer.tours.tables import people_table, schedule_table
 from scenarios.loader import load as load_file
 from scenarios.problems import ScenarioError
 from scenarios.schema import Scenario
@@ -71,6 +73,7 @@ from workbench.whatif import (
     scale_volume,
     set_absenteeism,
     set_bot,
+    set_people,
 )
 
 __all__ = [
@@ -91,12 +94,15 @@ __all__ = [
     "kpis",
     "load",
     "optimize",
+    "people",
     "roster",
     "row_index",
     "scale_handle_time",
     "scale_volume",
+    "schedule",
     "set_absenteeism",
     "set_bot",
+    "set_people",
     "simulate",
 ]
 
@@ -132,12 +138,15 @@ def optimize(
     scenario: Scenario,
     workers: int = 1,
     max_iterations: int | None = None,
+    plan: Literal["people", "shifts"] | None = None,
 ) -> Plan:
     """The cheapest roster and bot levels meeting every target, verified by simulation.
 
     ``max_iterations`` limits the simulate-and-correct rounds (default ``[optimizer]``; 1-2
-    keeps a notebook quick). The ``Plan`` has ``scenario`` (the input with the optimized roster
-    and bot levels, its ``[run]`` set to the verification seed), ``roster``, ``bot_levels``
+    keeps a notebook quick); ``plan`` overrides ``[optimizer] plan`` (``"people"`` on weekly
+    tours under the contracts, ``"shifts"`` independent agent-shifts). The ``Plan`` has
+    ``scenario`` (the input with the optimized roster and bot levels, its ``[run]`` set to the
+    verification seed), ``roster``, ``bot_levels``
     (containment [share] by channel), ``verified`` (``Results`` on a fresh seed),
     ``meets_targets``, ``capacity_bound`` (the sites' ``max_agents`` bind) and ``notes``; see
     ``iterations(plan)`` and ``roster(plan.scenario)``. The best plan found is always
@@ -148,7 +157,7 @@ def optimize(
     ``[[contracts]]`` cannot be planned (a horizon that is not whole weeks). With contracts,
     ``plan.scenario.schedule_rows`` holds the people's schedule.
     """
-    return run_optimizer(scenario, workers=workers, max_iterations=max_iterations)
+    return run_optimizer(scenario.planning(plan), workers=workers, max_iterations=max_iterations)
 
 
 def compare(
@@ -308,3 +317,20 @@ def iterations(plan: Plan) -> pd.DataFrame:
             "missed_share",
         ],
     )
+
+
+def people(plan: Plan) -> pd.DataFrame:
+    """Headcount of a plan of people (``[[contracts]]``): one row per site and contract, then
+    the total (``people.csv``; columns in ``optimizer.tours.tables.people_table``: people,
+    existing, hires, releases, FTE, paid hours per person per week [h], nights and weekend days
+    per person, cost [currency]). Empty for a plan of agent-shifts."""
+    rows = plan.scenario.schedule_rows
+    return people_table(plan.scenario, rows) if rows else pd.DataFrame()
+
+
+def schedule(plan: Plan) -> pd.DataFrame:
+    """The people's schedule of a plan (``schedule.csv``): one row per person and working date
+    with site, contract, site-local date, shift, start and end, paid hours [h] and night and
+    weekend flags. Empty for a plan of agent-shifts."""
+    rows = plan.scenario.schedule_rows
+    return schedule_table(plan.scenario, rows) if rows else pd.DataFrame()

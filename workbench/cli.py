@@ -7,6 +7,7 @@ Exit codes: 0 success; 1 regression drift; 2 bad input (problems listed, never a
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import math
 import os
 import time
@@ -132,6 +133,13 @@ def simulate(
     )
 
 
+class PlanChoice(enum.StrEnum):
+    """What ``optimize --plan`` plans."""
+
+    people = "people"
+    shifts = "shifts"
+
+
 @app.command()
 def optimize(
     file: Annotated[Path, typer.Argument(help="Scenario file.")],
@@ -146,9 +154,17 @@ def optimize(
     executor: ExecutorOption = "local",
     address: AddressOption = None,
     force: ForceOption = False,
+    plan: Annotated[
+        PlanChoice | None,
+        typer.Option(
+            help="What to plan: people on weekly tours under the contracts, or independent "
+            "agent-shifts (default: the file's optimizer plan; people when it has contracts)."
+        ),
+    ] = None,
 ) -> None:
     """Find the cheapest roster and bot levels meeting every target, verified by simulation."""
     scenario, sources = load_sources_or_exit(file)
+    scenario = scenario.planning(None if plan is None else plan.value)
     refusal = unsupported_plan(scenario)
     if refusal is not None:  # before any work: people that cannot be planned
         fail([Problem(str(file), "optimizer.plan", refusal)])

@@ -19,6 +19,7 @@ from pydantic.fields import FieldInfo
 from scenarios.checks import check_raw, item_label
 from scenarios.problems import Problem, ScenarioError
 from scenarios.schema import RosterRow, Scenario
+from scenarios.schema_people import People
 from scenarios.units import format_duration, format_time_of_day, parse_duration, parse_time_of_day
 
 # ------------------------------------------------------------------------------------------
@@ -345,3 +346,33 @@ def set_absenteeism(
 
 def _days_text(row: RosterRow) -> str:
     return " ".join(row.days) if isinstance(row.days, tuple) else row.days.isoformat()
+
+
+_KEEP: Any = object()
+
+
+def set_people(
+    scenario: Scenario, contract: str, max: int | None, existing: int | None = _KEEP
+) -> Scenario:
+    """Set the most people on ``contract`` at each of its sites to ``max`` (None: no limit).
+
+    ``existing`` (people employed today, each site) is kept unless given; a contract whose
+    limits are given by site needs it given. ``optimize`` plans at most ``max`` people on the
+    contract at a site (``people = { max, existing }`` in the file).
+    """
+    names = _names([c.name for c in scenario.contracts], contract, "contract", scenario)
+    target = scenario.contract(names[0])
+    if existing is _KEEP:
+        if target.people is not None and target.people.by_site():
+            raise ValueError(
+                f"contract {contract!r} of {scenario.scenario.name} gives its people by site: "
+                "give existing too"
+            )
+        existing = None if target.people is None else target.people.existing
+    people = People.model_construct(max=max, existing=existing)  # _validated checks it
+    contracts = [
+        c.model_copy(update={"people": people}) if c.name == target.name else c
+        for c in scenario.contracts
+    ]
+    changed = scenario.model_copy(update={"contracts": tuple(contracts)})
+    return _validated(changed, f"people on {contract} at most {max}")
