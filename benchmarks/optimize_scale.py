@@ -8,7 +8,8 @@ document per variant and writes them to ``benchmarks/out/optimize_scale.json``. 
 every variant; global-retail itself within 3 minutes.
 
 Variants of ``scenarios/global-retail.toml`` (the file is read, changed and written to a
-temporary folder; nothing else differs):
+temporary folder; nothing else differs). All but the ``people`` ones plan independent
+agent-shifts (``[optimizer] plan = "shifts"``: the file's contracts are ignored):
 
 * ``global-retail``: as it is (3 sites, 7 days, 30-minute intervals);
 * ``6-sites``: three more sites (Lisbon, Krakow, Mexico City), with their own costs, languages
@@ -127,12 +128,18 @@ def _people(raw: dict[str, Any]) -> None:
     raw["contracts"] = [dict(c) for c in CONTRACTS]
 
 
+def _agent_shifts(raw: dict[str, Any]) -> None:
+    """Independent agent-shifts: the file's contracts are ignored (``[optimizer] plan``)."""
+    raw["optimizer"]["plan"] = "shifts"
+
+
 VARIANTS: dict[str, tuple[Callable[[dict[str, Any]], None], ...]] = {
-    "global-retail": (),
-    "6-sites": (_six_sites,),
-    "15-minutes": (_fifteen_minutes,),
-    "28-days": (_four_weeks,),
+    "global-retail": (_agent_shifts,),
+    "6-sites": (_agent_shifts, _six_sites),
+    "15-minutes": (_agent_shifts, _fifteen_minutes),
+    "28-days": (_agent_shifts, _four_weeks),
     "6-sites-28-days-15-minutes-2x": (
+        _agent_shifts,
         _six_sites,
         _four_weeks,
         _fifteen_minutes,

@@ -159,7 +159,14 @@ def check_contracts(raw: dict[str, Any], report: Report) -> None:
     ``[optimizer] plan = "people"`` against the presence of contracts."""
     sites = {r["name"]: r for _, r in _rows(raw, "sites") if isinstance(r.get("name"), str)}
     shifts = [row for _, row in _rows(raw, "shifts") if isinstance(row.get("name"), str)]
-    shift_sites = {row["name"]: row.get("sites") for row in shifts}
+    # a template whose sites name an undefined site (reported with the shifts) counts as
+    # usable everywhere here: its real sites are unknown, so no contract is blamed for them
+    shift_sites = {
+        row["name"]: None
+        if isinstance(row.get("sites"), list) and any(s not in sites for s in row["sites"])
+        else row.get("sites")
+        for row in shifts
+    }
     parsed = templates(raw)
     contracts = list(_rows(raw, "contracts"))
     for label, row in contracts:

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from scenarios.problems import ScenarioError
-from scenarios.schema import Scenario
+from scenarios.schema import PeopleLimit, Scenario
 from simulation.arrivals import generate
 from simulation.model import build
 from workbench import api
@@ -206,6 +206,28 @@ def test_optimize_with_few_iterations(shop: Scenario) -> None:
     assert table.loc[0, "status"] == "hand roster" and pd.isna(table.loc[0, "objective"])
     assert table.loc[1, "cost"] == pytest.approx(plan.iterations[0].cost)
     assert api.roster(plan.scenario)["agents"].sum() == sum(r.agents for r in plan.roster)
+    # small-shop plans people (its full-time contract, at most eight)
+    head = api.people(plan)
+    assert list(head["site"]) == ["tallinn", "all"] and 0 < head["people"].iloc[-1] <= 8
+    schedule = api.schedule(plan)
+    assert len(schedule) == len(plan.scenario.schedule_rows) > 0
+    assert schedule["person"].nunique() == head["people"].iloc[-1]
+
+
+def test_set_people_lifts_or_sets_a_contracts_cap(shop: Scenario) -> None:
+    """``set_people`` replaces the contract's ``people`` limits (existing kept unless given);
+    a bad value is a ``ScenarioError`` naming the key, an unknown contract a ``ValueError``."""
+    assert shop.contract("full-time").people_at("tallinn").max == 8
+    lifted = api.set_people(shop, "full-time", None)
+    limits = lifted.contract("full-time").people_at("tallinn")
+    assert limits.max is None and limits.existing == 8
+    assert api.set_people(shop, "full-time", 12, existing=3).contract("full-time").people_at(
+        "tallinn"
+    ) == PeopleLimit(max=12, existing=3)
+    with pytest.raises(ScenarioError, match=r"contracts\.full-time\.people\.max"):
+        api.set_people(shop, "full-time", -1)
+    with pytest.raises(ValueError, match="has no contract 'nights'"):
+        api.set_people(shop, "nights", 3)
 
 
 def test_compare_labels_a_list_by_scenario_name(shop: Scenario) -> None:

@@ -18,11 +18,19 @@ from optimizer.plan.loop import UnsupportedPlan, optimize, unsupported_plan
 from scenarios.checks_weeks import max_working_days
 from scenarios.loader import check_file
 from scenarios.schema import PeopleLimit, Scenario
-from tests.test_validate import RETAIL, edit, expect, problems_of, run_cli, write
+from tests.test_validate import RETAIL as RETAIL_FILE_TEXT
+from tests.test_validate import edit, expect, problems_of, run_cli, write
 from workbench import api
 
 HOUR = 3600.0
 WEEK = frozenset(range(7))
+
+# global-retail without its own contracts: each test gives the contracts it is about
+RETAIL = (
+    RETAIL_FILE_TEXT[: RETAIL_FILE_TEXT.index("# The people behind the shifts")]
+    + RETAIL_FILE_TEXT[RETAIL_FILE_TEXT.index("[routing]") :]
+)
+assert "[[contracts]]" not in RETAIL
 
 # a planner's three contracts: full-time 5 x 8 h (two consecutive days off, 11 h rest by
 # default), part-time 4 days of 4-6 h, nights with up to 5 nights a week

@@ -205,3 +205,28 @@ def test_contracts_that_allow_no_tour_are_refused_before_any_round(
     monkeypatch.setattr("optimizer.plan.rounds.build_tours", lambda *_: ())
     with pytest.raises(UnsupportedPlan, match="allow no weekly tour"):
         optimize(_shop([FULL_TIME]), max_iterations=1)
+
+
+def test_the_library_small_shop_employs_at_most_its_eight_and_plan_shifts_ignores_them(
+    tmp_path: Path,
+) -> None:
+    """The library's small-shop caps its full-time contract at eight people
+    (``people = { max = 8, existing = 8 }``): the people plan employs at most eight, whatever
+    the targets ask. ``--plan shifts`` plans agent-shifts on the same file: a roster, no
+    schedule or people files."""
+    raw = tomllib.loads(SHOP.read_text())
+    raw["run"]["replications"] = 3
+    raw["optimizer"].update(max_iterations=1, verify={"replications": 3, "max_replications": 3})
+    path = tmp_path / "shop.toml"
+    path.write_bytes(tomli_w.dumps(raw).encode())
+    people, shifts = tmp_path / "people", tmp_path / "shifts"
+    result = CliRunner().invoke(app, ["optimize", str(path), "--out", str(people)])
+    assert result.exit_code in (0, 3), result.output
+    total = json.loads((people / "plan.json").read_text())["people"][-1]
+    assert total["site"] == "all" and 0 < total["people"] <= 8 and total["existing"] == 8
+    result = CliRunner().invoke(
+        app, ["optimize", str(path), "--out", str(shifts), "--plan", "shifts"]
+    )
+    assert result.exit_code in (0, 3), result.output
+    assert not (shifts / "schedule.csv").exists() and not (shifts / "people.csv").exists()
+    assert "[[roster]]" in (shifts / "optimized.toml").read_text()
