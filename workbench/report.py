@@ -41,6 +41,7 @@ __all__ = [
     "Written",
     "export_png",
     "kpi_html",
+    "png_scale",
     "read_run",
     "render_html",
     "report_charts",
@@ -51,6 +52,17 @@ __all__ = [
 
 PNG_SCALE = 2.0
 """Pixel density of the PNG export (2 = sharp on high-resolution screens and in print)."""
+MAX_PNG_PX = 12_000
+"""Tallest PNG written [px]: a chart that grows with the data (the schedule of thousands of
+people) gets a lower pixel density instead of an image too large to open or hold in memory."""
+
+
+def png_scale(chart: ReportChart) -> float:
+    """The pixel density of ``chart``'s PNG: ``PNG_SCALE`` unless that would make it taller
+    than ``MAX_PNG_PX``."""
+    if chart.height_px is None or chart.height_px * PNG_SCALE <= MAX_PNG_PX:
+        return PNG_SCALE
+    return max(MAX_PNG_PX / chart.height_px, 0.25)
 
 
 @dataclass(frozen=True)
@@ -88,7 +100,7 @@ def write_report(
             folder.mkdir(exist_ok=True)
             for c in chart_list:
                 try:
-                    pngs.append(export_png(c.chart, folder / f"{c.name}.png"))
+                    pngs.append(export_png(c.chart, folder / f"{c.name}.png", png_scale(c)))
                 except CHART_ERRORS as error:
                     notes.append(f"{c.name}.png: {error}")
                     continue

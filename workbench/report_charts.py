@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from functools import partial
 
 import altair as alt
+import pandas as pd
 
 from scenarios.loader import load
 from scenarios.problems import ScenarioError
-from workbench import charts, plan_charts
+from workbench import charts, people_charts, plan_charts
 from workbench.report_folder import RunFolder
 
-Chart = alt.Chart | alt.LayerChart
+Chart = alt.Chart | alt.LayerChart | alt.FacetChart
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,9 @@ class ReportChart:
     title: str
     caption: str
     chart: Chart
+    height_px: int | None = None
+    """About how tall the chart draws [px] when that grows with the data (the schedule):
+    its PNG is made at a lower pixel density where the default would be too tall."""
 
 
 def _slug(text: str, taken: set[str]) -> str:
@@ -48,14 +52,20 @@ def report_charts(run: RunFolder) -> tuple[list[ReportChart], list[str]]:
     notes: list[str] = []
     taken: set[str] = set()
 
-    def add(name: str, title: str, caption: str, build: Callable[[], Chart | None]) -> None:
+    def add(
+        name: str,
+        title: str,
+        caption: str,
+        build: Callable[[], Chart | None],
+        height_px: int | None = None,
+    ) -> None:
         try:
             chart = build()
         except CHART_ERRORS as error:
             notes.append(f"{title}: {error}")
             return
         if chart is not None:
-            out.append(ReportChart(_slug(name, taken), title, caption, chart))
+            out.append(ReportChart(_slug(name, taken), title, caption, chart, height_px))
 
     intervals = charts.with_targets(run.intervals, run.summary)
     lines = [c for c in run.summary["channels"] if c in set(intervals["channel"])]
@@ -135,7 +145,51 @@ def report_charts(run: RunFolder) -> tuple[list[ReportChart], list[str]]:
             "that miss their target (scenario seed; fresh seed for the verified plan).",
             plans,
         )
+    schedule = run.schedule
+    if schedule is not None:
+        people = run.people
+        order = (
+            []
+            if people is None
+            else [f"{s} / {c}" for s, c in zip(people["site"], people["contract"], strict=True)]
+        )
+        _schedule(schedule, order, add, notes)
     return out, notes
+
+
+MAX_SCHEDULE_ROWS = 100_000
+"""Most rows of ``schedule.csv`` drawn (about 3,500 people over four weeks): every row is a
+cell of the page's inline data."""
+
+
+def _schedule(
+    schedule: pd.DataFrame, order: list[str], add: Callable[..., None], notes: list[str]
+) -> None:
+    """The schedule chart of a people plan (panels in ``order``, that of people.csv), or a
+    note why it is left out."""
+    if schedule.empty:
+        notes.append("schedule: schedule.csv has no rows")
+        return
+    if len(schedule) > MAX_SCHEDULE_ROWS:
+        notes.append(
+            f"schedule: schedule.csv has {len(schedule):,} rows, more than the "
+            f"{MAX_SCHEDULE_ROWS:,} the chart draws"
+        )
+        return
+    people = schedule.drop_duplicates(["site", "contract", "person"])
+    add(
+        "schedule",
+        "Schedule: who works when",
+        "One row per person (schedule.csv), one column per site-local date; each working "
+        "date coloured by its shift template and start time (early to late), grey when off. "
+        "Rows are grouped by site and contract (head count in brackets) and sorted by the "
+        "start of each person's first shift, so people on the same tour sit together. Hover "
+        "a cell for the person, date, shift, start and end.",
+        partial(people_charts.schedule_chart, schedule, order),
+        people_charts.chart_height(
+            len(people), people[["site", "contract"]].drop_duplicates().shape[0]
+        ),
+    )
 
 
 def _staffing(run: RunFolder, notes: list[str]) -> Chart | None:

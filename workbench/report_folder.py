@@ -13,13 +13,11 @@ from typing import Any
 import pandas as pd
 
 from workbench import charts
+from workbench.report_errors import ReportError
+from workbench.report_people import read_people_plan
 
 REQUIRED_FILES = ("summary.json", "intervals.csv")
 """Files without which a folder is not a run folder."""
-
-
-class ReportError(Exception):
-    """The folder is missing, is not a run folder, or holds a file that cannot be read."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +40,10 @@ class RunFolder:
     """``requirements.csv`` of an optimize folder (None when absent)."""
     costs: pd.DataFrame | None = None
     """``costs.csv`` of an optimize folder (None when absent)."""
+    schedule: pd.DataFrame | None = None
+    """``schedule.csv`` of a people plan (None when absent), checked by ``report_people``."""
+    people: pd.DataFrame | None = None
+    """``people.csv`` of a people plan (None when absent), checked by ``report_people``."""
 
     @property
     def roster_file(self) -> Path | None:
@@ -257,6 +259,7 @@ def read_run(path: str | Path) -> RunFolder:
             tables[name] = pd.read_csv(path) if path.is_file() else None
         except (OSError, ValueError, UnicodeDecodeError) as error:
             raise ReportError(f"{path.name} cannot be read: {error}") from None
+    people_plan = read_people_plan(folder)
     return RunFolder(
         path=folder,
         summary=summary,
@@ -267,4 +270,6 @@ def read_run(path: str | Path) -> RunFolder:
         plan=plan,
         requirements=tables["requirements"],
         costs=tables["costs"],
+        schedule=people_plan.schedule,
+        people=people_plan.people,
     )

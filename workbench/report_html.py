@@ -17,6 +17,7 @@ import vl_convert
 from workbench import charts
 from workbench.report_charts import ReportChart
 from workbench.report_folder import RunFolder
+from workbench.report_people import headcount_html
 
 _GLOBALS = "window.vegaEmbed = vegaEmbed; window.vega = vega; window.vegaLite = vegaLite;"
 
@@ -213,6 +214,12 @@ pre { background: #f6f8fa; padding: .8rem; overflow-x: auto; font-size: 12px; }
 .notes { color: #8a5a00; } #render-status { color: #888; font-size: 11px; }
 """
 
+_PEOPLE_STYLE = """
+table.people th:nth-child(2), table.people td:nth-child(2) { text-align: left; }
+table.people tr:last-child td { font-weight: 600; } table.people small { color: #666; }
+"""
+"""Styles of the People section (only on the page of a people plan)."""
+
 _SCRIPT = """
 (function () {
   var specs = JSON.parse(document.getElementById("chart-specs").textContent);
@@ -303,6 +310,10 @@ def render_html(
     if not scenario_parts:
         scenario_parts.append("<p>The folder holds no scenario.toml.</p>")
     plan_section = f"<h2>Optimized plan</h2>{_plan_html(run.plan)}" if run.plan is not None else ""
+    style = _STYLE
+    if run.people is not None:
+        plan_section += f"<h2>People</h2>{headcount_html(run.people, _table)}"
+        style += _PEOPLE_STYLE
     generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     return f"""<!DOCTYPE html>
 <html lang="en">
@@ -310,7 +321,7 @@ def render_html(
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{e(title)}: workbench report</title>
-<style>{_STYLE}</style>
+<style>{style}</style>
 </head>
 <body>
 <h1>{e(title)}</h1>
