@@ -30,7 +30,7 @@ from benchmarks.optimize_scale import CONTRACTS
 from optimizer.tours.tables import people_table, schedule_table
 from scenarios.loader import parse
 from scenarios.schema import Scenario, ScheduleRow
-from tests.test_report import report_fails, specs_of
+from tests.test_report import Page, dump_dom, needs_chromium, report_fails, specs_of
 from workbench import people_charts
 from workbench.cli import app
 from workbench.report import MAX_PNG_PX, PNG_SCALE, ReportChart, png_scale, read_run
@@ -262,6 +262,18 @@ def test_schedule_png_is_written(people_run: Path) -> None:
     width, height = struct.unpack(">II", data[16:24])
     assert width > 300 and height > 150
     assert 'href="charts/schedule.png"' in (people_run / "report.html").read_text()
+
+
+@needs_chromium
+def test_the_schedule_chart_draws_in_headless_chromium_offline(
+    people_run: Path, tmp_path: Path
+) -> None:
+    """One mark per cell of the schedule, each in its panel; every other chart drawn too."""
+    dom = Page(dump_dom(people_run / "report.html", tmp_path))
+    attrs = dom.charts["chart-schedule"]
+    assert attrs.get("data-rendered") == "true", attrs.get("data-error")
+    assert int(attrs["data-marks"]) == len(pd.read_csv(people_run / "schedule.csv"))
+    assert dom.status["data-failed"] == "0"
 
 
 def test_a_plan_of_240_people_gets_rows_of_a_few_pixels_and_exports(tmp_path: Path) -> None:
