@@ -124,10 +124,10 @@ def test_the_dive_covers_every_need_with_whole_people_close_to_the_optimum() -> 
 
 
 def test_where_max_agents_binds_highs_searches_from_the_dive() -> None:
-    """small-shop as it is (``max_agents = 8`` binds): the dive's plan falls short, so HiGHS
-    searches from it; the plan keeps whole people on tours and the shortfall is proven
-    (status "infeasible": the LP relaxation falls short too)."""
-    _, solution = _solved(_shop([FULL_TIME]), exact=False)
+    """small-shop with at most eight agents on duty (``max_agents = 8`` binds): the dive's
+    plan falls short, so HiGHS searches from it; the plan keeps whole people on tours and the
+    shortfall is proven (status "infeasible": the LP relaxation falls short too)."""
+    _, solution = _solved(_shop([FULL_TIME], max_agents=8), exact=False)
     assert solution.status == "infeasible" and solution.shortfalls
     assert solution.tours and all(float(v).is_integer() for v in solution.tours.values())
 

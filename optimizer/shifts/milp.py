@@ -39,6 +39,10 @@ RENS_FLOORED_GAP = 0.02
 """The gap at which RENS's MIP over the roundings stops for a model with capacity floors.
 global-retail rounds 1-3 (2026-12-06): 7, 10 and 16 s for plans within 0.5 % of those the 1 %
 gap found in 10, 28 and 31 s."""
+DIVE_SHARE = 0.75
+"""Share of a model with tours' time limit the dive may take before it rounds up what is left:
+the search after it only helps a dive plan that falls short (four weeks of global-retail's
+people: the dive's first LP alone takes 60-110 s)."""
 TOUR_GAP = 0.08
 """A model with tours (people on weekly tours, ``optimizer.tours``): a dive plan that covers
 every need within this gap of the LP bound ends the solve; else HiGHS searches from it, its
@@ -161,7 +165,7 @@ def solve_model(
         # a floored model's bound is weak: its searches stall whatever their gap
         stall_gap = 1.0 if model.floor_short or model.tour else None
         if model.tour:  # people on tours: the dive's plan starts the search (tours.dive)
-            lp_bound = dive(model, 0.5 * time_limit_s)
+            lp_bound = dive(model, DIVE_SHARE * time_limit_s)
             rens = None if lp_bound is None else read_plan(model)
             solve_s = time.perf_counter() - began
             if (
