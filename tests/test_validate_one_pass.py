@@ -15,7 +15,7 @@ import pytest
 from pydantic import ValidationError
 
 from scenarios.schema import Channel, Shift
-from tests.test_validate import SHOP, edit, expect, problems_of, run_cli, write
+from tests.test_validate import SHOP, SHOP_FORECAST, edit, expect, problems_of, run_cli, write
 
 MISTAKES = (
     # field-level mistakes
@@ -202,3 +202,22 @@ def test_the_rules_still_guard_tables_built_in_code() -> None:
                 "paid": "9h",
             }
         )
+
+
+def test_forecast_rows_are_checked_against_the_grid_beside_other_mistakes(tmp_path: Path) -> None:
+    """The interval grid comes from the `[scenario]` table alone: a forecast row off it is
+    reported although a site of the same file has a field error."""
+    (tmp_path / "email.csv").write_text(
+        "interval_start,volume\n2026-06-01T08:10:00+03:00,4\n", encoding="utf-8"
+    )
+    text = edit(SHOP_FORECAST, ("hourly_cost = 16.0", 'hourly_cost = "sixteen"'))
+    path = write(tmp_path, text)
+    lines = problems_of(path)
+    expect(lines, path, "sites.tallinn.hourly_cost", "should be a valid number", '"sixteen"')
+    expect(
+        lines,
+        tmp_path / "email.csv",
+        "line 2.interval_start",
+        "does not start a 30m interval",
+        None,
+    )
