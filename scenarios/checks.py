@@ -13,7 +13,13 @@ from typing import Any
 
 from scenarios.problems import _MISSING, show_value
 from scenarios.schema_run import FIRST_START, LAST_START
-from scenarios.units import WEEKDAYS, parse_duration, parse_time_of_day
+from scenarios.units import (
+    WEEKDAYS,
+    format_duration,
+    format_time_of_day,
+    parse_duration,
+    parse_time_of_day,
+)
 
 SHARE_TOLERANCE = 1e-6
 """Shares must sum to 1 within this absolute tolerance."""
@@ -196,6 +202,24 @@ def _allowed_starts(shift: dict[str, Any]) -> list[int] | None:
     return [(first + k) % 1440 for k in range(0, (last - first) % 1440 + 1, step)]
 
 
+STARTS_LISTED = 8
+"""Allowed starts listed one by one; more are given as their range and step, with the nearest."""
+
+
+def _starts_text(starts: list[int], start: int) -> str:
+    """The allowed starts of a template, for a message: all of them when there are few, else
+    their range and step and the two nearest to ``start`` [min after midnight]."""
+    if len(starts) <= STARTS_LISTED:
+        return "it allows " + ", ".join(format_time_of_day(s) for s in starts)
+    step = (starts[1] - starts[0]) % 1440
+    nearest = sorted(starts, key=lambda s: (min((s - start) % 1440, (start - s) % 1440), s))[:2]
+    return (
+        f"it allows {format_time_of_day(starts[0])} to {format_time_of_day(starts[-1])} every "
+        f"{format_duration(step * 60)} (nearest: "
+        f"{', '.join(format_time_of_day(s) for s in sorted(nearest))})"
+    )
+
+
 def _roster_key(row: dict[str, Any]) -> tuple[Any, ...] | None:
     """What makes two roster rows the same shifts: site, shift, start and days."""
     site, shift, days = row.get("site"), row.get("shift"), row.get("days")
@@ -262,11 +286,13 @@ def _check_roster_rows(
         if starts is not None and start is not None and start not in starts:
             report(
                 f"{label}.start",
-                f"is not an allowed start of shift '{shift_name}'",
+                f"is not an allowed start of shift '{shift_name}'; " + _starts_text(starts, start),
                 row.get("start"),
             )
         days = row.get("days")
         allowed_days = shift.get("days", list(WEEKDAYS))
+        if not isinstance(allowed_days, list) or not all(d in WEEKDAYS for d in allowed_days):
+            allowed_days = None  # the template's days do not parse: reported there
         if isinstance(days, dt.date) and not isinstance(days, dt.datetime):
             # a site behind the planning clock starts its first shifts the local day before,
             # one ahead ends its last ones the local day after

@@ -25,7 +25,9 @@ from scenarios.csvinputs import ROSTER_COLUMNS, Grid, read_forecast, read_roster
 from scenarios.files import MAX_FILE_BYTES, Sources, decode_text, read_text
 from scenarios.problems import _MISSING, Collector, Problem, ScenarioError
 from scenarios.schedule import read_schedule, to_roster, warn_breaches
-from scenarios.schema import Forecast, RosterRow, Scenario, ScheduleRow
+from scenarios.schema import Forecast, RosterRow, Scenario, ScenarioInfo, ScheduleRow
+from scenarios.schema_fields import CROSS_FIELD
+from scenarios.table_rules import check_table
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -132,7 +134,11 @@ def _model_keys(annotation: Any) -> list[str]:
     return []
 
 
-def _problem_from_error(error: Any, raw: dict[str, Any], report: Collector) -> None:
+def _problem_from_error(
+    error: Any, raw: dict[str, Any], report: Collector, ruled: set[str] | None = None
+) -> None:
+    """Report one pydantic error at its key path; a broken rule across a table's fields is
+    left out when ``scenarios.table_rules`` reported it (``ruled``: the paths it reported)."""
     node: Any = raw
     annotation: Any = Scenario
     parts: list[str] = []
@@ -156,6 +162,10 @@ def _problem_from_error(error: Any, raw: dict[str, Any], report: Collector) -> N
     path = ".".join(parts) or "(top level)"
     kind = error["type"]
     value = error.get("input", _MISSING)
+    if kind == CROSS_FIELD and any(
+        p == path or p.startswith((f"{path}.", f"{path}[")) for p in ruled or ()
+    ):
+        return
     if kind == "extra_forbidden":
         key = str(loc[-1])
         report(path, "unknown key" + did_you_mean(key, _model_keys(annotation)), value)
@@ -190,10 +200,14 @@ def check_file(
     return parse(raw, base=path.parent, file=str(path), sources=sources)
 
 
-def _grid(scenario: Scenario) -> Grid:
+def _grid(document: dict[str, Any]) -> Grid | None:
     """Where the scenario's intervals start: local midnight of ``start`` [s since 1970 UTC]
-    and the interval [s]."""
-    info = scenario.scenario
+    and the interval [s]; from the `[scenario]` table alone (None if it does not parse), so
+    that a forecast is checked against it whatever else in the file is wrong."""
+    try:
+        info = ScenarioInfo.model_validate(document.get("scenario"))
+    except ValidationError:
+        return None
     day = info.start
     midnight = dt.datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(info.timezone))
     return midnight.timestamp(), info.interval_s
@@ -223,6 +237,8 @@ def parse(
         if roster is not None:
             report("schedule", "and roster both give who works when: keep one of them")
     check_raw(document, report, report.warn)
+    rules = Collector(file)
+    check_table(Scenario, document, "", rules)
     try:
         scenario: Scenario | None = Scenario.model_validate(document)
     except ValidationError as exc:
@@ -235,7 +251,8 @@ def parse(
                 for other in errors
             ):
                 continue  # a list whose rows failed is not also "too short"
-            _problem_from_error(error, document, report)
+            _problem_from_error(error, document, report, {p.path for p in rules.problems})
+    problems.extend(rules.problems)
     extra: list[Problem] = []
     if isinstance(roster, str):
         roster_rows = read_roster(base, roster, document, extra, sources)
@@ -245,7 +262,7 @@ def parse(
     region_rows = document.get("regions")
     region_rows = region_rows if isinstance(region_rows, list) else []
     regions = [str(r.get("name")) for r in region_rows if isinstance(r, dict)]
-    grid = None if scenario is None else _grid(scenario)
+    grid = _grid(document)
     forecasts: dict[str, Forecast] = {}
     channels = document.get("channels")
     for channel in channels if isinstance(channels, list) else []:

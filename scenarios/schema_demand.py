@@ -3,9 +3,10 @@ patience, targets, callback, bot) and the forecast CSV the loader reads for a ch
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Field
 
 from scenarios.schema_fields import (
     DAY_S,
@@ -14,6 +15,7 @@ from scenarios.schema_fields import (
     MONTH_S,
     WEEK_S,
     Duration,
+    Flaw,
     Model,
     Name,
     PositiveDuration,
@@ -212,35 +214,44 @@ class Channel(Model):
             return 1.0
         return self.concurrency_slowdown[min(held, len(self.concurrency_slowdown)) - 1]
 
-    @model_validator(mode="after")
-    def _kind_rules(self) -> Channel:
-        problems = []
-        if (self.volume is None) == (self.forecast is None):
-            problems.append("give exactly one of 'volume' and 'forecast'")
-        if len(self.weekday_weights) != 7:
-            problems.append(f"weekday_weights needs 7 numbers, got {len(self.weekday_weights)}")
-        elif sum(self.weekday_weights) <= 0:
-            problems.append("weekday_weights are all zero")
-        if len(self.hourly_profile) != 24:
-            problems.append(f"hourly_profile needs 24 numbers, got {len(self.hourly_profile)}")
-        elif sum(self.hourly_profile) <= 0:
-            problems.append("hourly_profile weights are all zero")
-        if self.patience is not None and not self.real_time:
-            problems.append(f"patience is for voice and chat only, not {self.kind}")
-        if self.kind != "chat" and (self.concurrency != 1 or self.concurrency_slowdown):
-            problems.append(f"concurrency is for chat only, not {self.kind}")
-        if self.concurrency_slowdown is not None and len(self.concurrency_slowdown) != (
-            self.concurrency
+    @classmethod
+    def flaws(cls, values: Mapping[str, Any]) -> Iterator[Flaw]:
+        """Exactly one of volume and forecast; 7 weekday and 24 hourly weights, not all zero;
+        patience, concurrency and callback only for the kinds that have them."""
+        if "volume" in values and "forecast" in values:
+            if values["volume"] is None and values["forecast"] is None:
+                yield Flaw(None, "give exactly one of 'volume' and 'forecast'")
+            elif values["volume"] is not None and values["forecast"] is not None:
+                yield Flaw(None, "give exactly one of 'volume' and 'forecast', not both")
+        for key, count, what in (
+            ("weekday_weights", 7, "one per weekday, Mon..Sun"),
+            ("hourly_profile", 24, "one per local hour"),
         ):
-            problems.append(
-                f"concurrency_slowdown needs one factor per contact held "
-                f"({self.concurrency}), got {len(self.concurrency_slowdown)}"
+            weights = values.get(key)
+            if weights is None:
+                continue
+            if len(weights) != count:
+                yield Flaw(key, f"needs {count} numbers ({what}), not {len(weights)}")
+            elif sum(weights) <= 0:
+                yield Flaw(key, "weights are all zero: at least one must be above 0")
+        kind = values.get("kind")
+        if kind is None:
+            return  # the rules below depend on the kind
+        if values.get("patience") is not None and kind not in REAL_TIME_KINDS:
+            yield Flaw("patience", f"is for voice and chat only, not {kind}")
+        if kind != "chat" and values.get("concurrency", 1) != 1:
+            yield Flaw("concurrency", f"is for chat only, not {kind}")
+        slowdown = values.get("concurrency_slowdown")
+        if kind != "chat" and slowdown:
+            yield Flaw("concurrency_slowdown", f"is for chat only, not {kind}")
+        elif slowdown is not None and len(slowdown) != values.get("concurrency", len(slowdown)):
+            yield Flaw(
+                "concurrency_slowdown",
+                f"needs one factor per contact held (concurrency = {values['concurrency']}), "
+                f"not {len(slowdown)}",
             )
-        if self.callback is not None and self.kind != "voice":
-            problems.append(f"callback is for voice only, not {self.kind}")
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
+        if values.get("callback") is not None and kind != "voice":
+            yield Flaw("callback", f"is for voice only, not {kind}")
 
 
 class Forecast(Model):

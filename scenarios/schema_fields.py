@@ -9,9 +9,18 @@ from __future__ import annotations
 import functools
 import re
 import zoneinfo
-from typing import Annotated, Literal
+from collections.abc import Iterator, Mapping
+from typing import Annotated, Any, Literal, NamedTuple, Self
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from scenarios.units import parse_duration, parse_time_of_day
 
@@ -72,9 +81,49 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Name = Annotated[str, Field(min_length=1, max_length=64)]
 
 
+CROSS_FIELD = "cross_field"
+"""The pydantic error type of a broken ``Model.flaws`` rule (the loader reports these itself,
+key by key, through ``scenarios.table_rules``)."""
+
+
+class Flaw(NamedTuple):
+    """One rule across the fields of a table that its values break."""
+
+    key: str | None
+    """The TOML key the problem is about (its value is shown), None for the table as a whole."""
+    message: str
+    """What is wrong, as ``FILE: key.path: MESSAGE (got VALUE)`` shows it."""
+
+
 class Model(BaseModel):
-    """Base of every scenario table: frozen, unknown keys rejected."""
+    """Base of every scenario table: frozen, unknown keys rejected, and the rules across its
+    fields (``flaws``) checked once its fields have parsed."""
 
     model_config = ConfigDict(
         frozen=True, extra="forbid", populate_by_name=True, allow_inf_nan=False
     )
+
+    @classmethod
+    def flaws(cls, values: Mapping[str, Any]) -> Iterator[Flaw]:
+        """The rules across this table's fields that ``values`` breaks (none here).
+
+        ``values`` holds the parsed value of each field by TOML key (alias or name), defaults
+        included, and only the fields that parsed: each rule is checked only when every field it
+        needs is there, so the loader runs them on a table whose other fields failed too.
+        """
+        return iter(())
+
+    @model_validator(mode="after")
+    def _check_flaws(self) -> Self:
+        values = {
+            field.alias or name: getattr(self, name)
+            for name, field in type(self).model_fields.items()
+        }
+        values.update(self.model_extra or {})
+        found = [
+            message if key is None else f"{key}: {message}"
+            for key, message in type(self).flaws(values)
+        ]
+        if found:
+            raise PydanticCustomError(CROSS_FIELD, "{text}", {"text": "; ".join(found)})
+        return self

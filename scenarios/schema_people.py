@@ -12,13 +12,14 @@ time, rest against their lengths) live in ``scenarios.checks_people`` and
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field
 
-from scenarios.schema_fields import DAY_S, MAX_AGENTS, WEEK_S, Duration, Model, Name
+from scenarios.schema_fields import DAY_S, MAX_AGENTS, WEEK_S, Duration, Flaw, Model, Name
 from scenarios.schema_staff import Shift
+from scenarios.units import format_duration
 
 DEFAULT_MIN_REST_S = 11 * 3600.0
 """Least rest between the end of one shift and the start of the person's next [s] (11 h, the
@@ -38,11 +39,12 @@ class HoursPerWeek(Model):
         None, ge=0.0, le=WEEK_S, description="Most paid time a week, e.g. '40h' (none)."
     )
 
-    @model_validator(mode="after")
-    def _ordered(self) -> HoursPerWeek:
-        if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError("min is more than max")
-        return self
+    @classmethod
+    def flaws(cls, values: Mapping[str, Any]) -> Iterator[Flaw]:
+        """The minimum no more than the maximum."""
+        low, high = values.get("min"), values.get("max")
+        if low is not None and high is not None and low > high:
+            yield Flaw("min", f"is more than max ({format_duration(high)})")
 
 
 class WeekendsOff(Model):
@@ -90,14 +92,16 @@ class People(PeopleLimit):
         init=False
     )
 
-    @model_validator(mode="after")
-    def _one_form(self) -> People:
-        if self.model_extra and (self.max is not None or self.existing is not None):
-            raise ValueError(
+    @classmethod
+    def flaws(cls, values: Mapping[str, Any]) -> Iterator[Flaw]:
+        """One form: the flat table or tables by site, not both."""
+        by_site = [key for key in values if key not in ("max", "existing")]
+        if by_site and (values.get("max") is not None or values.get("existing") is not None):
+            yield Flaw(
+                None,
                 "give either { max, existing } for every site or one such table per site "
-                "name, not both"
+                "name, not both",
             )
-        return self
 
     def by_site(self) -> dict[str, PeopleLimit]:
         """The per-site tables by site name (empty in the flat form)."""

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator, Mapping
 from typing import Annotated, Any
 
-from pydantic import Field, PlainValidator, StringConstraints, model_validator
+from pydantic import Field, PlainValidator, StringConstraints
 
 from scenarios.schema_fields import (
     DAY_S,
@@ -15,6 +16,7 @@ from scenarios.schema_fields import (
     MAX_MONEY,
     WEEK_S,
     Duration,
+    Flaw,
     Model,
     Name,
     PositiveDuration,
@@ -23,7 +25,7 @@ from scenarios.schema_fields import (
     TimeZone,
     Weekday,
 )
-from scenarios.units import WEEKDAYS
+from scenarios.units import WEEKDAYS, format_duration
 
 
 def _roster_days(value: Any) -> tuple[str, ...] | dt.date:
@@ -137,13 +139,13 @@ class Shift(Model):
         """Paid time [s]."""
         return self.length if self.paid is None else self.paid
 
-    @model_validator(mode="after")
-    def _inside_shift(self) -> Shift:
-        # breaks that end after the shift are reported one by one, as typed, by
-        # scenarios.checks (on the raw file, where the durations are still as written)
-        if self.paid is not None and self.paid > self.length:
-            raise ValueError("paid time is longer than the shift length")
-        return self
+    @classmethod
+    def flaws(cls, values: Mapping[str, Any]) -> Iterator[Flaw]:
+        """Paid time no longer than the shift (breaks that end after the shift are reported
+        one by one, as typed, by ``scenarios.checks``)."""
+        paid, length = values.get("paid"), values.get("length")
+        if paid is not None and length is not None and paid > length:
+            yield Flaw("paid", f"is longer than the shift's length ({format_duration(length)})")
 
 
 # --------------------------------------------------------------------------------------------

@@ -274,7 +274,7 @@ def test_hours_below_the_minimum_at_one_site_only(tmp_path: Path) -> None:
 def test_hours_minimum_above_maximum(tmp_path: Path) -> None:
     body = 'days_per_week = 5\nhours_per_week = { min = "45h", max = "40h" }'
     path, lines = only(tmp_path, contract(body))
-    expect(lines, path, "contracts.c.hours_per_week", "min is more than max", None)
+    expect(lines, path, "contracts.c.hours_per_week.min", "is more than max (40h)", '"45h"')
 
 
 # --------------------------------------------------------------------------------------------

@@ -148,9 +148,14 @@ def test_schedule_rows_are_checked_like_roster_rows(tmp_path: Path) -> None:
         {**base, "person": "c", "date": "23/03/2026"},
         {**base, "person": "d", "date": "2027-01-01"},
     ]
-    found = {(e.path, e.message.split(" (")[0]) for e in _errors(_write(tmp_path, rows))}
+    errors = _errors(_write(tmp_path, rows))
+    found = {(e.path, e.message.split(" (")[0]) for e in errors}
     assert ("line 2.site", "is not a defined site; did you mean 'riga'?") in found
-    assert ("line 3.start", "is not an allowed start of shift 'full-8h'") in found
+    starts = [e.message for e in errors if e.path == "line 3.start"]
+    assert starts == [
+        "is not an allowed start of shift 'full-8h'; it allows 00:00 to 23:30 every 30m "
+        "(nearest: 08:00, 08:30)"
+    ], starts
     assert ("line 4.date", "should be a date, YYYY-MM-DD") in found
     assert ("line 5.days", "date lies outside the planning horizon") in found
 

@@ -229,7 +229,7 @@ SeedOption = Annotated[
     typer.Option(
         min=SEED_RANGE[0],
         max=SEED_RANGE[1],
-        help="Seed (default: run.seed of the scenario file; of the first file for compare).",
+        help="Seed (default: [run] seed of the scenario file; of the first file for compare).",
     ),
 ]
 ReplicationsOption = Annotated[
@@ -237,7 +237,7 @@ ReplicationsOption = Annotated[
     typer.Option(
         min=REPLICATIONS_RANGE[0],
         max=REPLICATIONS_RANGE[1],
-        help="Replications (default: run.replications of the scenario file; of the first file "
+        help="Replications (default: [run] replications of the scenario file; of the first file "
         "for compare; per point for sweep).",
     ),
 ]

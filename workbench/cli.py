@@ -149,7 +149,11 @@ def optimize(
     lp: Annotated[Path | None, typer.Option(help="Write the first MILP to this .lp file.")] = None,
     max_iterations: Annotated[
         int | None,
-        typer.Option(min=1, max=100, help="Simulate-and-correct rounds ([optimizer])."),
+        typer.Option(
+            min=1,
+            max=100,
+            help="Simulate-and-correct rounds (default: [optimizer] max_iterations).",
+        ),
     ] = None,
     executor: ExecutorOption = "local",
     address: AddressOption = None,
