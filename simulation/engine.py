@@ -42,6 +42,8 @@ class ReplicationResult:
     short_abandoned: np.ndarray
     answered_within: np.ndarray
     open_missed: np.ndarray
+    """Contacts still waiting (or, async, in handling) at the end of the run whose target had
+    passed: offered and missed."""
     started: np.ndarray
     """Contacts an agent started handling (answered for real time, picked up for async)."""
     wait_sum_s: np.ndarray
@@ -64,6 +66,8 @@ class ReplicationResult:
     """Contacts abandoned, per queue and interval."""
     group_short_abandoned: np.ndarray
     """Contacts abandoned before ``short_abandon``, per queue and interval."""
+    group_open_missed: np.ndarray
+    """Real-time contacts still waiting at the end past their target, per queue and interval."""
     productive_s: np.ndarray
     """Agent time logged in and not on break or offline, per site and interval [s]."""
     busy_s: np.ndarray
@@ -296,6 +300,7 @@ def run(
         group_within=np.array(floor.q_within).reshape(len(model.queues), -1),
         group_abandoned=np.array(floor.q_abandoned).reshape(len(model.queues), -1),
         group_short_abandoned=np.array(floor.q_short_abandoned).reshape(len(model.queues), -1),
+        group_open_missed=np.array(floor.q_open_missed).reshape(len(model.queues), -1),
         productive_s=np.array(floor.productive),
         busy_s=np.array(floor.busy),
         paid_s=paid,

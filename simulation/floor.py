@@ -137,6 +137,7 @@ class Floor:
         self.q_within = [[0.0] * n_i for _ in range(n_q)]
         self.q_abandoned = [[0.0] * n_i for _ in range(n_q)]
         self.q_short_abandoned = [[0.0] * n_i for _ in range(n_q)]
+        self.q_open_missed = [[0.0] * n_i for _ in range(n_q)]
         self.waits = [array("d") for _ in range(n_c)]
         self.wait_interval = [array("q") for _ in range(n_c)]
         self.productive = [[0.0] * n_i for _ in range(n_s)]
@@ -384,7 +385,12 @@ class Floor:
         return counts
 
     def close(self, agents: list[Agent]) -> None:
-        """End of the run: settle contacts still waiting and agents still on the floor."""
+        """End of the run: settle contacts still waiting and agents still on the floor.
+
+        A contact still waiting counts as offered and missed (``open_missed``) once its target
+        has passed, whatever its kind; only one whose target has not passed yet is taken out of
+        ``offered`` (not judged). Async contacts still in handling are missed as well (the
+        cool-down is at least the async target, so their deadline has passed)."""
         end = self.env.now
         for waiting in self.queues:
             for j in waiting:
@@ -399,8 +405,11 @@ class Floor:
                     self.offered_cb[c][k] += 1
                     if self.callback_at[j] + self.cb_within[c] <= end:
                         self.open_missed_cb[c][k] += 1
-                elif not self.real_time[c] and self.tq[j] + self.target[c] <= end:
+                elif self.tq[j] + self.target[c] <= end:
+                    # its target passed while it waited: offered, and missed
                     self.open_missed[c][k] += 1
+                    if self.real_time[c]:
+                        self.q_open_missed[self.queue_ix[j]][k] += 1
                 else:
                     self.offered[c][k] -= 1  # still within its target: not judged yet
         for c, row in enumerate(self.in_service):

@@ -7,7 +7,9 @@ Confidence intervals are Student-t over replications (scipy.stats.t).
 
 Service level (SPEC section 4): for real-time channels ``answered within target / denominator``
 with denominator ``answered + abandoned`` (counts = offered), ``answered`` (answered), or
-``answered + abandoned - abandons shorter than short_abandon`` (offered_excl_short). For
+``answered + abandoned - abandons shorter than short_abandon`` (offered_excl_short), each plus
+the contacts still waiting at the end of the run whose target has passed (``open_missed``:
+offered and missed; one whose target has not passed yet is left out of ``offered``). For
 asynchronous channels it is the share first responded to (reply sent) within the target,
 counting a contact still open at the end only once its deadline has passed. Accepted callbacks
 leave the voice denominator and form their own line, ``<channel>:callback``, whose service level
@@ -135,14 +137,13 @@ def lines(model: SimModel, reps: Sequence[ReplicationResult]) -> list[Line]:
     for spec in model.channels:
         c = spec.index
         answered, abandoned = stack("answered", c), stack("abandoned", c)
-        if not spec.real_time:
-            denominator = answered + stack("open_missed", c)
-        elif spec.counts == "answered":
-            denominator = answered
+        missed = stack("open_missed", c)
+        if not spec.real_time or spec.counts == "answered":
+            denominator = answered + missed
         elif spec.counts == "offered_excl_short":
-            denominator = answered + abandoned - stack("short_abandoned", c)
+            denominator = answered + missed + abandoned - stack("short_abandoned", c)
         else:
-            denominator = answered + abandoned
+            denominator = answered + missed + abandoned
         sites = [k for k, s in enumerate(scenario.sites) if spec.name in s.skills]
         out.append(
             Line(
