@@ -77,6 +77,11 @@ class ReplicationResult:
     overtime_s: np.ndarray
     absent_shifts: np.ndarray
     bot_cost: np.ndarray
+    queued: np.ndarray
+    """Contacts reaching the agent queue inside the horizon, per channel (before callbacks
+    leave the line and pending contacts are taken out of ``offered``)."""
+    bot_time_sum_s: np.ndarray
+    """Time those contacts spent with the bot before reaching the queue, per channel [s]."""
     contacts: int
     trace: list[tuple[float, str, int, str, int]] | None = None
 
@@ -275,6 +280,8 @@ def run(
             for c in model.channels
         ]
     )
+    inside = (contacts.t_queue_s >= 0.0) & (contacts.t_queue_s < length)
+    queued_channel = contacts.channel[inside]
     return ReplicationResult(
         replication=replication,
         arrived=contacts.arrived.astype(float),
@@ -308,6 +315,10 @@ def run(
         overtime_s=np.array([o[0] for o in overtime]),
         absent_shifts=absent,
         bot_cost=bot_cost,
+        queued=np.bincount(queued_channel, minlength=n_c).astype(float),
+        bot_time_sum_s=np.bincount(
+            queued_channel, weights=contacts.bot_s[inside], minlength=n_c
+        ).astype(float),
         contacts=contacts.contacts,
         trace=sorted(floor.trace, key=lambda e: e[0]) if floor.trace is not None else None,
     )

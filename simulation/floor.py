@@ -83,6 +83,11 @@ class Floor:
         self.n_intervals = n_i
         # contact attributes as typed arrays (8 bytes a value, no per-contact objects)
         self.tq = array("d", contacts.t_queue_s.tobytes())
+        # start of the response clock: when the customer wrote for async kinds (the bot's time
+        # counts against the target), reaching the agent queue (escalation) for real time
+        is_async = ~np.array([c.real_time for c in model.channels], dtype=bool)[contacts.channel]
+        clock = contacts.t_queue_s - np.where(is_async, contacts.bot_s, 0.0)
+        self.clock = array("d", clock.tobytes())
         self.chan = array("q", contacts.channel.astype(np.int64).tobytes())
         self.queue_ix = array("q", contacts.queue.astype(np.int64).tobytes())
         self.handle = array("d", contacts.handle_s.tobytes())
@@ -259,7 +264,7 @@ class Floor:
             if self.trace is not None:
                 self.log("callback", i, agent.ident)
         else:
-            wait = max(0.0, now - t_queue)  # the clock may land a hair before t_queue
+            wait = max(0.0, now - self.clock[i])  # the clock may land a hair before t_queue
             if k >= 0:
                 self.started[c][k] += 1
                 self.wait_sum[c][k] += wait
@@ -303,7 +308,7 @@ class Floor:
             if k >= 0:
                 self.in_service[c][k] -= 1
                 self.answered[c][k] += 1
-                if now - self.tq[i] <= self.target[c]:
+                if now - self.clock[i] <= self.target[c]:
                     self.within[c][k] += 1
         if self.trace is not None:
             self.log("finish", i, agent.ident)
@@ -405,7 +410,7 @@ class Floor:
                     self.offered_cb[c][k] += 1
                     if self.callback_at[j] + self.cb_within[c] <= end:
                         self.open_missed_cb[c][k] += 1
-                elif self.tq[j] + self.target[c] <= end:
+                elif self.clock[j] + self.target[c] <= end:
                     # its target passed while it waited: offered, and missed
                     self.open_missed[c][k] += 1
                     if self.real_time[c]:
