@@ -27,6 +27,7 @@ Weight = Annotated[float, Field(ge=0.0, le=MAX_WEIGHT)]
 ChannelKind = Literal["voice", "chat", "email", "social"]
 Distribution = Literal["lognormal", "gamma", "exponential", "fixed"]
 CountsRule = Literal["offered", "answered", "offered_excl_short"]
+ConcurrencyModel = Literal["assigned", "shared"]
 
 REAL_TIME_KINDS: frozenset[str] = frozenset({"voice", "chat"})
 """Channel kinds whose customers wait on line and may abandon."""
@@ -198,6 +199,14 @@ class Channel(Model):
     concurrency_slowdown: tuple[Annotated[float, Field(gt=0.0, le=10.0)], ...] | None = Field(
         None, description="Chat only: handle-time factor by number held, e.g. [1.0, 1.25]."
     )
+    concurrency_model: ConcurrencyModel = Field(
+        "assigned",
+        description=(
+            "Chat only: 'assigned' fixes a chat's slowdown factor when it is assigned; 'shared' "
+            "rescales every held chat's remaining work when the number held changes "
+            "(limited processor sharing)."
+        ),
+    )
     callback: Callback | None = Field(None, description="Voice only: virtual hold.")
     bot: Bot | None = Field(None, description="Chatbot in front of the channel.")
 
@@ -229,6 +238,8 @@ class Channel(Model):
             problems.append(f"patience is for voice and chat only, not {self.kind}")
         if self.kind != "chat" and (self.concurrency != 1 or self.concurrency_slowdown):
             problems.append(f"concurrency is for chat only, not {self.kind}")
+        if self.kind != "chat" and self.concurrency_model != "assigned":
+            problems.append(f"concurrency_model is for chat only, not {self.kind}")
         if self.concurrency_slowdown is not None and len(self.concurrency_slowdown) != (
             self.concurrency
         ):

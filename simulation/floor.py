@@ -49,8 +49,11 @@ class Agent:
         "idle_since",
         "leaving",
         "on_since",
+        "pending",
         "present",
+        "since",
         "site",
+        "work",
     )
 
     def __init__(self, ident: int, site: int) -> None:
@@ -64,6 +67,11 @@ class Agent:
         self.present = False  # logged in and available (not on break, offline or gone)
         self.leaving = False
         self.free_event: Event | None = None
+        # concurrency model "shared": remaining work [s at concurrency 1] of each chat held,
+        # as of ``since``, and the one completion timeout still current (others are stale)
+        self.work: dict[int, float] = {}
+        self.since = 0.0
+        self.pending: Event | None = None
 
 
 class Floor:
@@ -112,6 +120,7 @@ class Floor:
         self.short = [c.short_abandon_s for c in model.channels]
         self.concurrency = [c.concurrency for c in model.channels]
         self.slowdown = [c.slowdown for c in model.channels]
+        self.shared = [c.shared for c in model.channels]
         self.cb_within = [c.callback[2] if c.callback else INF for c in model.channels]
         self.names = [c.name for c in model.channels]
         # routing structures
@@ -288,15 +297,55 @@ class Floor:
         agent.held = held
         concurrency = self.concurrency[c]
         if concurrency > 1:
-            handle *= self.slowdown[c][held - 1]
             agent.holding = c
             group = self.partial[agent.site][c]
             if held > 1:
                 group[held - 1].pop(agent, None)
             if held < concurrency and not agent.leaving:
                 group[held][agent] = None
+            if self.shared[c]:
+                self.share(agent, c, add=i)
+                return
+            handle *= self.slowdown[c][held - 1]
         done = Timeout(self.env, handle, (agent, i))
         done.callbacks.append(self.finish)
+
+    def share(self, agent: Agent, c: int, add: int = -1, drop: int = -1) -> None:
+        """Concurrency model "shared" (limited processor sharing, Luo & Zhang 2013): each of the
+        ``n`` chats an agent holds progresses at ``1 / slowdown[n - 1]`` of its solo speed, so
+        when ``n`` changes every chat's remaining time is rescaled. Bring the remaining work up
+        to now at the old ``n``, add chat ``add`` or drop chat ``drop``, and schedule the
+        completion of the chat with the least work left (earlier timeouts become stale).
+
+        Luo, J., Zhang, J. (2013): Staffing and control of instant messaging contact centers,
+        Operations Research 61(2), 328-343."""
+        now = self.env.now
+        work = agent.work
+        if work:
+            done = (now - agent.since) / self.slowdown[c][len(work) - 1]
+            for j in work:
+                work[j] -= done
+        if drop >= 0:
+            del work[drop]
+        if add >= 0:
+            work[add] = self.handle[add]
+        agent.since = now
+        if work:
+            j = min(work, key=work.__getitem__)
+            left = work[j] * self.slowdown[c][len(work) - 1]
+            pending = Timeout(self.env, left if left > 0.0 else 0.0, (agent, j))
+            pending.callbacks.append(self.shared_finish)
+            agent.pending = pending
+        else:
+            agent.pending = None
+
+    def shared_finish(self, event: Event) -> None:
+        """A chat's completion timeout under "shared" fires; ignored if it went stale."""
+        agent, i = cast(tuple[Agent, int], event.value)
+        if event is not agent.pending:
+            return
+        self.share(agent, self.chan[i], drop=i)
+        self.finish(event)
 
     def finish(self, event: Event) -> None:
         """An agent finishes a contact (SimPy callback of the handling timeout)."""
