@@ -29,6 +29,7 @@ Weight = Annotated[float, Field(ge=0.0, le=MAX_WEIGHT)]
 ChannelKind = Literal["voice", "chat", "email", "social"]
 Distribution = Literal["lognormal", "gamma", "exponential", "fixed"]
 CountsRule = Literal["offered", "answered", "offered_excl_short"]
+ConcurrencyModel = Literal["assigned", "shared"]
 
 REAL_TIME_KINDS: frozenset[str] = frozenset({"voice", "chat"})
 """Channel kinds whose customers wait on line and may abandon."""
@@ -200,6 +201,14 @@ class Channel(Model):
     concurrency_slowdown: tuple[Annotated[float, Field(gt=0.0, le=10.0)], ...] | None = Field(
         None, description="Chat only: handle-time factor by number held, e.g. [1.0, 1.25]."
     )
+    concurrency_model: ConcurrencyModel = Field(
+        "assigned",
+        description=(
+            "Chat only: 'assigned' fixes a chat's slowdown factor when it is assigned; 'shared' "
+            "rescales every held chat's remaining work when the number held changes "
+            "(limited processor sharing)."
+        ),
+    )
     callback: Callback | None = Field(None, description="Voice only: virtual hold.")
     bot: Bot | None = Field(None, description="Chatbot in front of the channel.")
 
@@ -250,6 +259,8 @@ class Channel(Model):
                 f"needs one factor per contact held (concurrency = {values['concurrency']}), "
                 f"not {len(slowdown)}",
             )
+        if kind != "chat" and values.get("concurrency_model", "assigned") != "assigned":
+            yield Flaw("concurrency_model", f"is for chat only, not {kind}")
         if values.get("callback") is not None and kind != "voice":
             yield Flaw("callback", f"is for voice only, not {kind}")
 

@@ -31,7 +31,9 @@ class ContactTable:
 
     Per contact: ``t_queue_s`` (time it reaches the queue [s]), ``channel``, ``queue`` (index of
     the channel-language queue), ``handle_s`` (handle time at concurrency 1 [s]), ``patience_s``
-    (inf = never abandons), ``callback`` (True if the caller accepts a callback when offered).
+    (inf = never abandons), ``callback`` (True if the caller accepts a callback when offered),
+    ``bot_s`` (time spent with the bot before reaching the queue [s]: the bot's ``time`` for an
+    escalated contact, 0 for a recontact or without a bot).
     ``arrived``, ``contained`` and ``bot_sessions`` count per channel and interval of arrival
     (shape channels x intervals); ``contacts`` is the number of contacts generated over the
     whole simulated window (warm-up and cool-down included).
@@ -43,6 +45,7 @@ class ContactTable:
     handle_s: np.ndarray
     patience_s: np.ndarray
     callback: np.ndarray
+    bot_s: np.ndarray
     arrived: np.ndarray
     contained: np.ndarray
     bot_sessions: np.ndarray
@@ -127,6 +130,7 @@ def generate(model: SimModel, seed: int, replication: int) -> ContactTable:
         else:
             accepts = np.zeros(n, dtype=bool)
         t_queue = t
+        bot_s = np.zeros(n)
         arrived[c] += _per_interval(model, t)
         if spec.bot is not None and spec.bot[0] > 0:
             containment, bot_time, _, factor, recontact_share, after = spec.bot
@@ -147,6 +151,7 @@ def generate(model: SimModel, seed: int, replication: int) -> ContactTable:
             patience = np.concatenate([patience[escalated], patience[back]])
             accepts = np.concatenate([accepts[escalated], accepts[back]])
             region = np.concatenate([region[escalated], region[back]])
+            bot_s = np.concatenate([np.full(int(escalated.sum()), bot_time), np.zeros(len(t_back))])
             total += int(back.sum())
         keep = t_queue < model.end_s
         lookup = np.array(
@@ -161,6 +166,7 @@ def generate(model: SimModel, seed: int, replication: int) -> ContactTable:
                 handle[keep],
                 patience[keep],
                 accepts[keep],
+                bot_s[keep],
             )
         )
     t_all = np.concatenate([p[0] for p in parts])
@@ -172,6 +178,7 @@ def generate(model: SimModel, seed: int, replication: int) -> ContactTable:
         handle_s=np.concatenate([p[3] for p in parts])[order],
         patience_s=np.concatenate([p[4] for p in parts])[order],
         callback=np.concatenate([p[5] for p in parts])[order],
+        bot_s=np.concatenate([p[6] for p in parts])[order],
         arrived=arrived,
         contained=contained,
         bot_sessions=sessions,

@@ -42,6 +42,8 @@ class ReplicationResult:
     short_abandoned: np.ndarray
     answered_within: np.ndarray
     open_missed: np.ndarray
+    """Contacts still waiting (or, async, in handling) at the end of the run whose target had
+    passed: offered and missed."""
     started: np.ndarray
     """Contacts an agent started handling (answered for real time, picked up for async)."""
     wait_sum_s: np.ndarray
@@ -64,6 +66,8 @@ class ReplicationResult:
     """Contacts abandoned, per queue and interval."""
     group_short_abandoned: np.ndarray
     """Contacts abandoned before ``short_abandon``, per queue and interval."""
+    group_open_missed: np.ndarray
+    """Real-time contacts still waiting at the end past their target, per queue and interval."""
     productive_s: np.ndarray
     """Agent time logged in and not on break or offline, per site and interval [s]."""
     busy_s: np.ndarray
@@ -73,6 +77,11 @@ class ReplicationResult:
     overtime_s: np.ndarray
     absent_shifts: np.ndarray
     bot_cost: np.ndarray
+    queued: np.ndarray
+    """Contacts reaching the agent queue inside the horizon, per channel (before callbacks
+    leave the line and pending contacts are taken out of ``offered``)."""
+    bot_time_sum_s: np.ndarray
+    """Time those contacts spent with the bot before reaching the queue, per channel [s]."""
     contacts: int
     trace: list[tuple[float, str, int, str, int]] | None = None
 
@@ -271,6 +280,8 @@ def run(
             for c in model.channels
         ]
     )
+    inside = (contacts.t_queue_s >= 0.0) & (contacts.t_queue_s < length)
+    queued_channel = contacts.channel[inside]
     return ReplicationResult(
         replication=replication,
         arrived=contacts.arrived.astype(float),
@@ -296,6 +307,7 @@ def run(
         group_within=np.array(floor.q_within).reshape(len(model.queues), -1),
         group_abandoned=np.array(floor.q_abandoned).reshape(len(model.queues), -1),
         group_short_abandoned=np.array(floor.q_short_abandoned).reshape(len(model.queues), -1),
+        group_open_missed=np.array(floor.q_open_missed).reshape(len(model.queues), -1),
         productive_s=np.array(floor.productive),
         busy_s=np.array(floor.busy),
         paid_s=paid,
@@ -303,6 +315,10 @@ def run(
         overtime_s=np.array([o[0] for o in overtime]),
         absent_shifts=absent,
         bot_cost=bot_cost,
+        queued=np.bincount(queued_channel, minlength=n_c).astype(float),
+        bot_time_sum_s=np.bincount(
+            queued_channel, weights=contacts.bot_s[inside], minlength=n_c
+        ).astype(float),
         contacts=contacts.contacts,
         trace=sorted(floor.trace, key=lambda e: e[0]) if floor.trace is not None else None,
     )

@@ -49,8 +49,11 @@ class Agent:
         "idle_since",
         "leaving",
         "on_since",
+        "pending",
         "present",
+        "since",
         "site",
+        "work",
     )
 
     def __init__(self, ident: int, site: int) -> None:
@@ -64,6 +67,11 @@ class Agent:
         self.present = False  # logged in and available (not on break, offline or gone)
         self.leaving = False
         self.free_event: Event | None = None
+        # concurrency model "shared": remaining work [s at concurrency 1] of each chat held,
+        # as of ``since``, and the one completion timeout still current (others are stale)
+        self.work: dict[int, float] = {}
+        self.since = 0.0
+        self.pending: Event | None = None
 
 
 class Floor:
@@ -83,6 +91,11 @@ class Floor:
         self.n_intervals = n_i
         # contact attributes as typed arrays (8 bytes a value, no per-contact objects)
         self.tq = array("d", contacts.t_queue_s.tobytes())
+        # start of the response clock: when the customer wrote for async kinds (the bot's time
+        # counts against the target), reaching the agent queue (escalation) for real time
+        is_async = ~np.array([c.real_time for c in model.channels], dtype=bool)[contacts.channel]
+        clock = contacts.t_queue_s - np.where(is_async, contacts.bot_s, 0.0)
+        self.clock = array("d", clock.tobytes())
         self.chan = array("q", contacts.channel.astype(np.int64).tobytes())
         self.queue_ix = array("q", contacts.queue.astype(np.int64).tobytes())
         self.handle = array("d", contacts.handle_s.tobytes())
@@ -107,6 +120,7 @@ class Floor:
         self.short = [c.short_abandon_s for c in model.channels]
         self.concurrency = [c.concurrency for c in model.channels]
         self.slowdown = [c.slowdown for c in model.channels]
+        self.shared = [c.shared for c in model.channels]
         self.cb_within = [c.callback[2] if c.callback else INF for c in model.channels]
         self.names = [c.name for c in model.channels]
         # routing structures
@@ -137,6 +151,7 @@ class Floor:
         self.q_within = [[0.0] * n_i for _ in range(n_q)]
         self.q_abandoned = [[0.0] * n_i for _ in range(n_q)]
         self.q_short_abandoned = [[0.0] * n_i for _ in range(n_q)]
+        self.q_open_missed = [[0.0] * n_i for _ in range(n_q)]
         self.waits = [array("d") for _ in range(n_c)]
         self.wait_interval = [array("q") for _ in range(n_c)]
         self.productive = [[0.0] * n_i for _ in range(n_s)]
@@ -258,7 +273,7 @@ class Floor:
             if self.trace is not None:
                 self.log("callback", i, agent.ident)
         else:
-            wait = max(0.0, now - t_queue)  # the clock may land a hair before t_queue
+            wait = max(0.0, now - self.clock[i])  # the clock may land a hair before t_queue
             if k >= 0:
                 self.started[c][k] += 1
                 self.wait_sum[c][k] += wait
@@ -282,15 +297,55 @@ class Floor:
         agent.held = held
         concurrency = self.concurrency[c]
         if concurrency > 1:
-            handle *= self.slowdown[c][held - 1]
             agent.holding = c
             group = self.partial[agent.site][c]
             if held > 1:
                 group[held - 1].pop(agent, None)
             if held < concurrency and not agent.leaving:
                 group[held][agent] = None
+            if self.shared[c]:
+                self.share(agent, c, add=i)
+                return
+            handle *= self.slowdown[c][held - 1]
         done = Timeout(self.env, handle, (agent, i))
         done.callbacks.append(self.finish)
+
+    def share(self, agent: Agent, c: int, add: int = -1, drop: int = -1) -> None:
+        """Concurrency model "shared" (limited processor sharing, Luo & Zhang 2013): each of the
+        ``n`` chats an agent holds progresses at ``1 / slowdown[n - 1]`` of its solo speed, so
+        when ``n`` changes every chat's remaining time is rescaled. Bring the remaining work up
+        to now at the old ``n``, add chat ``add`` or drop chat ``drop``, and schedule the
+        completion of the chat with the least work left (earlier timeouts become stale).
+
+        Luo, J., Zhang, J. (2013): Staffing and control of instant messaging contact centers,
+        Operations Research 61(2), 328-343."""
+        now = self.env.now
+        work = agent.work
+        if work:
+            done = (now - agent.since) / self.slowdown[c][len(work) - 1]
+            for j in work:
+                work[j] -= done
+        if drop >= 0:
+            del work[drop]
+        if add >= 0:
+            work[add] = self.handle[add]
+        agent.since = now
+        if work:
+            j = min(work, key=work.__getitem__)
+            left = work[j] * self.slowdown[c][len(work) - 1]
+            pending = Timeout(self.env, left if left > 0.0 else 0.0, (agent, j))
+            pending.callbacks.append(self.shared_finish)
+            agent.pending = pending
+        else:
+            agent.pending = None
+
+    def shared_finish(self, event: Event) -> None:
+        """A chat's completion timeout under "shared" fires; ignored if it went stale."""
+        agent, i = cast(tuple[Agent, int], event.value)
+        if event is not agent.pending:
+            return
+        self.share(agent, self.chan[i], drop=i)
+        self.finish(event)
 
     def finish(self, event: Event) -> None:
         """An agent finishes a contact (SimPy callback of the handling timeout)."""
@@ -302,7 +357,7 @@ class Floor:
             if k >= 0:
                 self.in_service[c][k] -= 1
                 self.answered[c][k] += 1
-                if now - self.tq[i] <= self.target[c]:
+                if now - self.clock[i] <= self.target[c]:
                     self.within[c][k] += 1
         if self.trace is not None:
             self.log("finish", i, agent.ident)
@@ -384,7 +439,12 @@ class Floor:
         return counts
 
     def close(self, agents: list[Agent]) -> None:
-        """End of the run: settle contacts still waiting and agents still on the floor."""
+        """End of the run: settle contacts still waiting and agents still on the floor.
+
+        A contact still waiting counts as offered and missed (``open_missed``) once its target
+        has passed, whatever its kind; only one whose target has not passed yet is taken out of
+        ``offered`` (not judged). Async contacts still in handling are missed as well (the
+        cool-down is at least the async target, so their deadline has passed)."""
         end = self.env.now
         for waiting in self.queues:
             for j in waiting:
@@ -399,8 +459,11 @@ class Floor:
                     self.offered_cb[c][k] += 1
                     if self.callback_at[j] + self.cb_within[c] <= end:
                         self.open_missed_cb[c][k] += 1
-                elif not self.real_time[c] and self.tq[j] + self.target[c] <= end:
+                elif self.clock[j] + self.target[c] <= end:
+                    # its target passed while it waited: offered, and missed
                     self.open_missed[c][k] += 1
+                    if self.real_time[c]:
+                        self.q_open_missed[self.queue_ix[j]][k] += 1
                 else:
                     self.offered[c][k] -= 1  # still within its target: not judged yet
         for c, row in enumerate(self.in_service):

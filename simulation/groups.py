@@ -10,7 +10,9 @@ only one site speaks, say). ``group_cells`` gives, per queue and interval, what 
 * ``answered``: answered within target / answered;
 * ``offered_excl_short``: as ``offered`` without abandons shorter than ``short_abandon``.
 
-Accepted callbacks leave the denominator, as at the channel level. Asynchronous channels are
+Under every rule, a contact still waiting at the end of the run whose target has passed
+counts in the denominator as missed. Accepted callbacks leave the denominator, as at the
+channel level. Asynchronous channels are
 left out (their targets are judged per channel).
 """
 
@@ -42,14 +44,15 @@ def group_cells(model: SimModel, reps: Sequence[ReplicationResult]) -> pd.DataFr
         answered = np.stack([r.group_answered[q] for r in reps])
         within = np.stack([r.group_within[q] for r in reps])
         abandoned = np.stack([r.group_abandoned[q] for r in reps])
+        missed = np.stack([r.group_open_missed[q] for r in reps])
         if spec.counts == "answered":
-            denominator = answered
+            denominator = answered + missed
         elif spec.counts == "offered_excl_short":
             denominator = (
-                answered + abandoned - np.stack([r.group_short_abandoned[q] for r in reps])
+                answered + missed + abandoned - np.stack([r.group_short_abandoned[q] for r in reps])
             )
         else:
-            denominator = answered + abandoned
+            denominator = answered + missed + abandoned
         with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", category=RuntimeWarning)
             sl = np.where(

@@ -31,6 +31,9 @@ class ChannelSpec:
     short_abandon_s: float
     concurrency: int
     slowdown: tuple[float, ...]
+    shared: bool
+    """Chat concurrency model "shared": held chats' remaining work is rescaled whenever the
+    number held changes (False: the factor is fixed at assignment)."""
     handle: tuple[str, float, float]
     patience: tuple[str, float, float] | None
     callback: tuple[float, float, float] | None
@@ -89,6 +92,7 @@ def _channel_spec(index: int, scenario: Scenario, name: str) -> ChannelSpec:
         short_abandon_s=channel.target.short_abandon,
         concurrency=channel.concurrency,
         slowdown=tuple(slowdown),
+        shared=channel.concurrency_model == "shared" and channel.concurrency > 1,
         handle=(ht.distribution, ht.mean, ht.cv),
         patience=None if patience is None else (patience.distribution, patience.mean, patience.cv),
         callback=None

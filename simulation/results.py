@@ -7,11 +7,19 @@ Confidence intervals are Student-t over replications (scipy.stats.t).
 
 Service level (SPEC section 4): for real-time channels ``answered within target / denominator``
 with denominator ``answered + abandoned`` (counts = offered), ``answered`` (answered), or
-``answered + abandoned - abandons shorter than short_abandon`` (offered_excl_short). For
+``answered + abandoned - abandons shorter than short_abandon`` (offered_excl_short), each plus
+the contacts still waiting at the end of the run whose target has passed (``open_missed``:
+offered and missed; one whose target has not passed yet is left out of ``offered``). For
 asynchronous channels it is the share first responded to (reply sent) within the target,
 counting a contact still open at the end only once its deadline has passed. Accepted callbacks
 leave the voice denominator and form their own line, ``<channel>:callback``, whose service level
 is the share called back within ``callback.within``.
+
+The bot (SPEC section 2.4): for asynchronous channels the response clock starts when the
+customer wrote, so the time with the bot counts against the target and in ``asa_s``; for real
+time the wait starts at escalation. ``summary.json`` gives per channel ``bot_time_s``, the mean
+time the contacts reaching agents spent with the bot first (0 without a bot; recontacts skip
+it).
 """
 
 from __future__ import annotations
@@ -45,7 +53,8 @@ INTERVAL_COLUMNS: dict[str, str] = {
     "service_level": "service level under the channel's counting rule; empty if none offered",
     "service_level_ci_low": "95 % Student-t interval over replications, low end",
     "service_level_ci_high": "95 % Student-t interval over replications, high end",
-    "asa_s": "mean wait until an agent took the contact [s]",
+    "asa_s": "mean wait until an agent took the contact [s] (email, social: from when the "
+    "customer wrote, bot time included)",
     "wait_p90_s": "90th percentile of that wait [s]",
     "abandon_rate": "abandoned / (answered + abandoned)",
     "backlog_end": "contacts waiting at the interval end",
@@ -135,14 +144,13 @@ def lines(model: SimModel, reps: Sequence[ReplicationResult]) -> list[Line]:
     for spec in model.channels:
         c = spec.index
         answered, abandoned = stack("answered", c), stack("abandoned", c)
-        if not spec.real_time:
-            denominator = answered + stack("open_missed", c)
-        elif spec.counts == "answered":
-            denominator = answered
+        missed = stack("open_missed", c)
+        if not spec.real_time or spec.counts == "answered":
+            denominator = answered + missed
         elif spec.counts == "offered_excl_short":
-            denominator = answered + abandoned - stack("short_abandoned", c)
+            denominator = answered + missed + abandoned - stack("short_abandoned", c)
         else:
-            denominator = answered + abandoned
+            denominator = answered + missed + abandoned
         sites = [k for k, s in enumerate(scenario.sites) if spec.name in s.skills]
         out.append(
             Line(
@@ -423,6 +431,17 @@ def _summary(
             "abandon_rate": _number(rows["abandon_rate"].mean()),
             "occupancy": _number(rows["occupancy"].mean()),
         }
+        if ":" not in line.name:
+            channels[line.name]["bot_time_s"] = _number(
+                np.nanmean(
+                    ratio(
+                        np.array([r.bot_time_sum_s[line.channel] for r in reps]),
+                        np.array([r.queued[line.channel] for r in reps]),
+                    )
+                )
+                if any(r.queued[line.channel] > 0 for r in reps)
+                else math.nan
+            )
     site_summary = {}
     for site in model.scenario.sites:
         rows = sites[sites["site"] == site.name]

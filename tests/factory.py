@@ -81,12 +81,14 @@ def contact_table(
     patience: dict[int, float] | None = None,
     callback: set[int] | None = None,
     region: int = 0,
+    bot_s: dict[int, float] | None = None,
 ) -> Any:
     """A hand-made ``ContactTable``: ``(t_queue_s, channel name, handle_s)`` per contact.
 
     Contacts keep the order given (it must be by time); ``patience`` maps a contact's position
     to its patience [s] (default: never abandons); ``callback`` lists the positions of callers
-    who accept a callback when offered.
+    who accept a callback when offered; ``bot_s`` maps a contact's position to the time it
+    spent with the bot before reaching the queue [s] (default 0).
     """
     import numpy as np
 
@@ -105,6 +107,7 @@ def contact_table(
             [(patience or {}).get(k, np.inf) for k in range(len(rows))], dtype=float
         ),
         callback=np.array([k in (callback or set()) for k in range(len(rows))], dtype=bool),
+        bot_s=np.array([(bot_s or {}).get(k, 0.0) for k in range(len(rows))], dtype=float),
         arrived=np.zeros(shape, dtype=np.int64),
         contained=np.zeros(shape, dtype=np.int64),
         bot_sessions=np.zeros(shape, dtype=np.int64),

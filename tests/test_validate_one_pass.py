@@ -151,7 +151,7 @@ def test_channel_rules_run_beside_a_field_error_of_the_same_channel(
     tmp_path: Path, old: str, new: str, key: str, fragment: str, got: str
 ) -> None:
     """Each channel rule is reported although the channel also has a field error."""
-    field_error = ("max_agents = 8", 'max_agents = "eight"')
+    field_error = ("absenteeism = 0.04", 'absenteeism = 0.04\nmax_agents = "eight"')
     channel_error = ('cv = 0.5, distribution = "gamma"', 'cv = "half", distribution = "gamma"')
     if "email" not in key:
         channel_error = ('mean = "8m", cv = 0.9', 'mean = "8m", cv = "most"')
