@@ -24,6 +24,7 @@ from optimizer.shifts.milp import TOUR_GAP, solve_model
 from optimizer.shifts.model import build_model
 from optimizer.tours.columns import build_tours
 from optimizer.tours.daysoff import patterns
+from optimizer.tours.dive import dive
 from scenarios.loader import load, parse
 from scenarios.rules import breaches
 from scenarios.schema import Scenario
@@ -230,3 +231,22 @@ def test_the_library_small_shop_employs_at_most_its_eight_and_plan_shifts_ignore
     assert result.exit_code in (0, 3), result.output
     assert not (shifts / "schedule.csv").exists() and not (shifts / "people.csv").exists()
     assert "[[roster]]" in (shifts / "optimized.toml").read_text()
+
+
+def test_a_dive_out_of_time_over_several_weeks_still_ends_with_whole_people() -> None:
+    """With no time at all (every fractional tour rounded up at once) over three weeks, the
+    dive still ends with integral tours, as many people in every week of each contract and
+    site (the ``people_week`` rows), and a finite bound: tours are rounded up by their lower
+    bound, so the LP can add people to a week rounded up less than another. Fixing every tour
+    at its rounded value made the last LP of a four-week dive infeasible (2026-12-07)."""
+    ctx = Context.of(_shop([FULL_TIME], max_agents=20, days=21), 1, "local", None)
+    problem, _ = ctx.problem(ctx.req.needs({}, fluid=False))
+    model = build_model(problem)
+    bound = dive(model, 0.0, solve_limit_s=60.0)
+    assert bound is not None and bound > 0
+    by_week = [0.0, 0.0, 0.0]
+    for tour in problem.tours:
+        value = model.tour[tour.name].varValue
+        assert float(value).is_integer()
+        by_week[tour.week] += value
+    assert by_week[0] == by_week[1] == by_week[2] > 0

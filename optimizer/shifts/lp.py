@@ -53,6 +53,7 @@ class LpSession:
         lower = np.array([-inf if v.lowBound is None else v.lowBound for v in variables], float)
         upper = np.array([inf if v.upBound is None else v.upBound for v in variables], float)
         highs.addVars(len(variables), lower, upper)
+        self.lower, self.upper = lower, upper
         cost = np.array([prob.objective.get(v, 0.0) for v in variables], float)
         highs.changeColsCost(len(variables), np.arange(len(variables), dtype=np.int32), cost)
         starts: list[int] = []
@@ -126,10 +127,18 @@ class LpSession:
             self.highs.changeRowBounds(k, -highspy.kHighsInf, highspy.kHighsInf)
         return len(found)
 
+    def bound(self, name: str, lower: float | None = None, upper: float | None = None) -> None:
+        """Set a variable's lower and/or upper bound (the other kept)."""
+        k = self.index[name]
+        if lower is not None:
+            self.lower[k] = lower
+        if upper is not None:
+            self.upper[k] = upper
+        self.highs.changeColBounds(k, self.lower[k], self.upper[k])
+
     def fix(self, name: str, value: float) -> None:
         """Fix a variable (a bot level's binary, say) at ``value``."""
-        k = self.index[name]
-        self.highs.changeColBounds(k, value, value)
+        self.bound(name, value, value)
 
     def solve(self) -> bool:
         """Solve (from the last basis; a large model without one by the interior point

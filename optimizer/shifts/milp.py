@@ -165,7 +165,7 @@ def solve_model(
         # a floored model's bound is weak: its searches stall whatever their gap
         stall_gap = 1.0 if model.floor_short or model.tour else None
         if model.tour:  # people on tours: the dive's plan starts the search (tours.dive)
-            lp_bound = dive(model, DIVE_SHARE * time_limit_s)
+            lp_bound = dive(model, DIVE_SHARE * time_limit_s, time_limit_s)
             rens = None if lp_bound is None else read_plan(model)
             solve_s = time.perf_counter() - began
             if (
