@@ -583,8 +583,11 @@ def test_daily_chat_targets_small_shop(small_shop: Scenario) -> None:
     daily = small_shop.model_copy(
         update={"optimizer": small_shop.optimizer.model_copy(update={"targets": "daily"})}
     )
+    interval = small_shop.model_copy(
+        update={"optimizer": small_shop.optimizer.model_copy(update={"targets": "interval"})}
+    )
     table = requirements(daily).table
-    baseline = requirements(small_shop).table
+    baseline = requirements(interval).table
     assert table["agents"].sum() < baseline["agents"].sum()
     horizon = Horizon.of(daily)
     chat = daily.channel("chat")

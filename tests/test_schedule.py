@@ -49,9 +49,11 @@ def _people(scenario: Scenario) -> list[dict[str, Any]]:
 
 
 def _write(folder: Path, rows: list[dict[str, Any]], extra: dict[str, Any] | None = None) -> Path:
-    """global-retail with its roster replaced by ``schedule.csv`` holding ``rows``."""
+    """global-retail, without its contracts, with its roster replaced by ``schedule.csv``
+    holding ``rows``; ``extra`` sets top-level tables (contracts among them)."""
     raw = tomllib.loads(RETAIL.read_text())
     raw.pop("roster")
+    raw.pop("contracts", None)
     raw["schedule"] = "schedule.csv"
     raw.update(extra or {})
     with (folder / "schedule.csv").open("w", newline="") as out:
