@@ -16,6 +16,7 @@ from simulation.arrivals import generate
 from simulation.model import build
 from simulation.results import INTERVAL_COLUMNS
 from simulation.runfolder import write_run
+from simulation.segments import SEGMENT_COLUMNS
 from workbench.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,6 +53,7 @@ def test_run_folder_contents(tmp_path: Path) -> None:
         "scenario.toml",
         "intervals.csv",
         "daily.csv",
+        "segments.csv",
         "replications.csv",
         "summary.json",
     } <= names
@@ -70,10 +72,22 @@ def test_run_folder_contents(tmp_path: Path) -> None:
 
     daily = pd.read_csv(out / "daily.csv")
     assert "p_meet" in daily.columns and len(daily) == 5 * 7
+
+    segments = pd.read_csv(out / "segments.csv")
+    assert list(segments.columns) == list(SEGMENT_COLUMNS)
+    assert len(segments) == 4 * 4 * 7  # voice, chat, email, social x 4 regions x 7 days
     assert daily["p_meet"].dropna().isin([0.0, 0.5, 1.0]).all()
 
     summary = json.loads((out / "summary.json").read_text())
-    assert set(summary) == {"scenario", "replications", "seed", "channels", "sites", "cost"}
+    assert set(summary) == {
+        "scenario",
+        "replications",
+        "seed",
+        "channels",
+        "segments",
+        "sites",
+        "cost",
+    }
     voice = summary["channels"]["voice"]
     assert set(voice) >= {
         "arrived",
