@@ -34,7 +34,14 @@ def test_same_seed_gives_identical_files_for_one_and_two_workers(tmp_path: Path)
     scenario = str(ROOT / "scenarios" / "small-shop.toml")
     _simulate([scenario, "--replications", "4", "--workers", "1", "--out", str(tmp_path / "a")])
     _simulate([scenario, "--replications", "4", "--workers", "2", "--out", str(tmp_path / "b")])
-    for name in ("intervals.csv", "daily.csv", "replications.csv", "sites.csv", "summary.json"):
+    for name in (
+        "intervals.csv",
+        "daily.csv",
+        "segments.csv",
+        "replications.csv",
+        "sites.csv",
+        "summary.json",
+    ):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
     _simulate([scenario, "--replications", "4", "--seed", "12", "--out", str(tmp_path / "c")])
     assert (tmp_path / "a" / "intervals.csv").read_bytes() != (
