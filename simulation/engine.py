@@ -351,7 +351,8 @@ def run(
         segment_abandoned=_grid(floor.s_abandoned, n_i),
         segment_short_abandoned=_grid(floor.s_short_abandoned, n_i),
         segment_open_missed=_grid(floor.s_open_missed, n_i),
-        segment_started=_grid(floor.s_started, n_i),
+        # every contact started is answered (real time), or responded to or still in handling
+        segment_started=_grid(floor.s_answered, n_i) + _grid(floor.s_in_service, n_i),
         segment_wait_sum_s=_grid(floor.s_wait_sum, n_i),
         productive_s=np.array(floor.productive),
         busy_s=np.array(floor.busy),

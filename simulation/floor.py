@@ -163,7 +163,7 @@ class Floor:
         )
         self.s_abandoned, self.s_short_abandoned = segment_grid(), segment_grid()
         self.s_open_missed, self.s_in_service = segment_grid(), segment_grid()
-        self.s_started, self.s_wait_sum = segment_grid(), segment_grid()
+        self.s_wait_sum = segment_grid()  # contacts started: s_answered + s_in_service
         self.waits = [array("d") for _ in range(n_c)]
         self.wait_interval = [array("q") for _ in range(n_c)]
         self.productive = [[0.0] * n_i for _ in range(n_s)]
@@ -292,7 +292,6 @@ class Floor:
                 g = self.seg[i]
                 self.started[c][k] += 1
                 self.wait_sum[c][k] += wait
-                self.s_started[g][k] += 1
                 self.s_wait_sum[g][k] += wait
                 self.waits[c].append(wait)
                 self.wait_interval[c].append(k)
