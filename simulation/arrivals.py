@@ -33,10 +33,12 @@ class ContactTable:
     the channel-language queue), ``handle_s`` (handle time at concurrency 1 [s]), ``patience_s``
     (inf = never abandons), ``callback`` (True if the caller accepts a callback when offered),
     ``bot_s`` (time spent with the bot before reaching the queue [s]: the bot's ``time`` for an
-    escalated contact, 0 for a recontact or without a bot).
+    escalated contact, 0 for a recontact or without a bot), ``region`` (index of the customer's
+    region in ``scenario.regions``).
     ``arrived``, ``contained`` and ``bot_sessions`` count per channel and interval of arrival
-    (shape channels x intervals); ``contacts`` is the number of contacts generated over the
-    whole simulated window (warm-up and cool-down included).
+    (shape channels x intervals); ``segment_arrived`` counts arrivals per segment (row
+    ``channel * regions + region``) and interval; ``contacts`` is the number of contacts
+    generated over the whole simulated window (warm-up and cool-down included).
     """
 
     t_queue_s: np.ndarray
@@ -50,6 +52,8 @@ class ContactTable:
     contained: np.ndarray
     bot_sessions: np.ndarray
     contacts: int
+    region: np.ndarray
+    segment_arrived: np.ndarray
 
 
 def _per_interval(model: SimModel, times: np.ndarray) -> np.ndarray:
@@ -106,7 +110,9 @@ def _arrival_times(
 def generate(model: SimModel, seed: int, replication: int) -> ContactTable:
     """All contacts of ``replication`` (SPEC sections 2.3 and 2.4)."""
     n_channels, n_intervals = len(model.channels), model.horizon.n_intervals
+    n_regions = len(model.scenario.regions)
     arrived = np.zeros((n_channels, n_intervals), dtype=np.int64)
+    segment_arrived = np.zeros((n_channels * n_regions, n_intervals), dtype=np.int64)
     contained = np.zeros_like(arrived)
     sessions = np.zeros_like(arrived)
     parts: list[tuple[np.ndarray, ...]] = []
@@ -132,6 +138,8 @@ def generate(model: SimModel, seed: int, replication: int) -> ContactTable:
         t_queue = t
         bot_s = np.zeros(n)
         arrived[c] += _per_interval(model, t)
+        for r in range(n_regions):
+            segment_arrived[c * n_regions + r] += _per_interval(model, t[region == r])
         if spec.bot is not None and spec.bot[0] > 0:
             containment, bot_time, _, factor, recontact_share, after = spec.bot
             is_contained = stream(seed, replication, Purpose.BOT, spec.name).random(n) < (
@@ -145,6 +153,10 @@ def generate(model: SimModel, seed: int, replication: int) -> ContactTable:
             back = is_contained & comes_back
             t_back = t[back] + bot_time + after
             arrived[c] += _per_interval(model, t_back)
+            for r in range(n_regions):
+                segment_arrived[c * n_regions + r] += _per_interval(
+                    model, t_back[region[back] == r]
+                )
             escalated = ~is_contained
             t_queue = np.concatenate([t[escalated] + bot_time, t_back])
             handle = np.concatenate([handle[escalated] * factor, handle[back]])
@@ -167,6 +179,7 @@ def generate(model: SimModel, seed: int, replication: int) -> ContactTable:
                 patience[keep],
                 accepts[keep],
                 bot_s[keep],
+                region[keep],
             )
         )
     t_all = np.concatenate([p[0] for p in parts])
@@ -183,4 +196,6 @@ def generate(model: SimModel, seed: int, replication: int) -> ContactTable:
         contained=contained,
         bot_sessions=sessions,
         contacts=total,
+        region=np.concatenate([p[7] for p in parts])[order].astype(np.int64),
+        segment_arrived=segment_arrived,
     )

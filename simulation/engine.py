@@ -68,6 +68,19 @@ class ReplicationResult:
     """Contacts abandoned before ``short_abandon``, per queue and interval."""
     group_open_missed: np.ndarray
     """Real-time contacts still waiting at the end past their target, per queue and interval."""
+    segment_arrived: np.ndarray
+    """Contacts arriving, per segment (channel and customer region, row
+    ``channel * len(scenario.regions) + region``) and interval; summed over a channel's
+    segments it is ``arrived``. The other ``segment_*`` counters split the channel counters
+    of the same name the same way (callbacks excluded, as in ``offered``)."""
+    segment_offered: np.ndarray
+    segment_answered: np.ndarray
+    segment_within: np.ndarray
+    segment_abandoned: np.ndarray
+    segment_short_abandoned: np.ndarray
+    segment_open_missed: np.ndarray
+    segment_started: np.ndarray
+    segment_wait_sum_s: np.ndarray
     productive_s: np.ndarray
     """Agent time logged in and not on break or offline, per site and interval [s]."""
     busy_s: np.ndarray
@@ -180,6 +193,27 @@ def advance(
         on_progress(step / PROGRESS_STEPS)
 
 
+def _grid(rows: list[list[float]], n_intervals: int) -> np.ndarray:
+    """Counter rows as a 2-D array (shape rows x intervals, also when there are no rows)."""
+    return np.array(rows, dtype=float).reshape(len(rows), n_intervals)
+
+
+def _by_group(model: SimModel, floor: Floor) -> Callable[[list[list[float]]], np.ndarray]:
+    """Sum segment counters into the per-queue (channel, language group) counters, real-time
+    channels only (counts are whole numbers, so the sums are exact)."""
+    n_r = len(model.scenario.regions)
+    n_i = model.horizon.n_intervals
+    member = np.zeros((len(model.queues), len(model.channels) * n_r))
+    for (c, r), q in model.queue_of.items():
+        if model.channels[c].real_time:
+            member[q, c * n_r + r] = 1.0
+
+    def groups(rows: list[list[float]]) -> np.ndarray:
+        return member @ _grid(rows, n_i)
+
+    return groups
+
+
 def _p90(values: np.ndarray) -> float:
     return float(np.percentile(values, 90)) if len(values) else math.nan
 
@@ -253,6 +287,7 @@ def run(
     floor.close(agents)
 
     n_c = len(model.channels)
+    n_i = model.horizon.n_intervals
     wait_p90 = np.full((n_c, model.horizon.n_intervals), np.nan)
     wait_p90_all = np.full(n_c, np.nan)
     day_of = model.horizon.interval_day
@@ -280,6 +315,7 @@ def run(
             for c in model.channels
         ]
     )
+    groups = _by_group(model, floor)
     inside = (contacts.t_queue_s >= 0.0) & (contacts.t_queue_s < length)
     queued_channel = contacts.channel[inside]
     return ReplicationResult(
@@ -303,11 +339,21 @@ def run(
         open_missed_cb=np.array(floor.open_missed_cb),
         wait_p90_day_s=wait_p90_day,
         wait_p90_all_s=wait_p90_all,
-        group_answered=np.array(floor.q_answered).reshape(len(model.queues), -1),
-        group_within=np.array(floor.q_within).reshape(len(model.queues), -1),
-        group_abandoned=np.array(floor.q_abandoned).reshape(len(model.queues), -1),
-        group_short_abandoned=np.array(floor.q_short_abandoned).reshape(len(model.queues), -1),
-        group_open_missed=np.array(floor.q_open_missed).reshape(len(model.queues), -1),
+        group_answered=groups(floor.s_answered),
+        group_within=groups(floor.s_within),
+        group_abandoned=groups(floor.s_abandoned),
+        group_short_abandoned=groups(floor.s_short_abandoned),
+        group_open_missed=groups(floor.s_open_missed),
+        segment_arrived=contacts.segment_arrived.astype(float),
+        segment_offered=_grid(floor.s_offered, n_i),
+        segment_answered=_grid(floor.s_answered, n_i),
+        segment_within=_grid(floor.s_within, n_i),
+        segment_abandoned=_grid(floor.s_abandoned, n_i),
+        segment_short_abandoned=_grid(floor.s_short_abandoned, n_i),
+        segment_open_missed=_grid(floor.s_open_missed, n_i),
+        # every contact started is answered (real time), or responded to or still in handling
+        segment_started=_grid(floor.s_answered, n_i) + _grid(floor.s_in_service, n_i),
+        segment_wait_sum_s=_grid(floor.s_wait_sum, n_i),
         productive_s=np.array(floor.productive),
         busy_s=np.array(floor.busy),
         paid_s=paid,

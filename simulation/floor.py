@@ -98,6 +98,10 @@ class Floor:
         self.clock = array("d", clock.tobytes())
         self.chan = array("q", contacts.channel.astype(np.int64).tobytes())
         self.queue_ix = array("q", contacts.queue.astype(np.int64).tobytes())
+        # segment: channel and customer region, row ``channel * regions + region``
+        n_r = len(model.scenario.regions)
+        segment = contacts.channel.astype(np.int64) * n_r + contacts.region.astype(np.int64)
+        self.seg = array("q", segment.tobytes())
         self.handle = array("d", contacts.handle_s.tobytes())
         patience = contacts.patience_s
         deadline = contacts.t_queue_s + patience
@@ -145,13 +149,21 @@ class Floor:
         self.in_service = grid()
         self.offered_cb, self.answered_cb, self.within_cb = grid(), grid(), grid()
         self.open_missed_cb = grid()
-        # counters [queue][interval]: the same split by customer language
-        n_q = len(model.queues)
-        self.q_answered = [[0.0] * n_i for _ in range(n_q)]
-        self.q_within = [[0.0] * n_i for _ in range(n_q)]
-        self.q_abandoned = [[0.0] * n_i for _ in range(n_q)]
-        self.q_short_abandoned = [[0.0] * n_i for _ in range(n_q)]
-        self.q_open_missed = [[0.0] * n_i for _ in range(n_q)]
+        # counters [segment][interval]: the same split by customer region (and so language);
+        # the engine sums them into the per-queue (language group) counters
+        n_g = n_c * n_r
+
+        def segment_grid() -> list[list[float]]:
+            return [[0.0] * n_i for _ in range(n_g)]
+
+        self.s_offered, self.s_answered, self.s_within = (
+            segment_grid(),
+            segment_grid(),
+            segment_grid(),
+        )
+        self.s_abandoned, self.s_short_abandoned = segment_grid(), segment_grid()
+        self.s_open_missed, self.s_in_service = segment_grid(), segment_grid()
+        self.s_wait_sum = segment_grid()  # contacts started: s_answered + s_in_service
         self.waits = [array("d") for _ in range(n_c)]
         self.wait_interval = [array("q") for _ in range(n_c)]
         self.productive = [[0.0] * n_i for _ in range(n_s)]
@@ -194,6 +206,7 @@ class Floor:
         k = self.interval(self.tq[i])
         if k >= 0:
             self.offered[c][k] += 1
+            self.s_offered[self.seg[i]][k] += 1
         if self.trace is not None:
             self.log("queue", i, -1)
         best: Agent | None = None
@@ -227,12 +240,12 @@ class Floor:
         c = self.chan[i]
         k = self.interval(self.tq[i])
         if k >= 0:
-            q = self.queue_ix[i]
+            g = self.seg[i]
             self.abandoned[c][k] += 1
-            self.q_abandoned[q][k] += 1
+            self.s_abandoned[g][k] += 1
             if self.patience[i] < self.short[c]:
                 self.short_abandoned[c][k] += 1
-                self.q_short_abandoned[q][k] += 1
+                self.s_short_abandoned[g][k] += 1
         if self.trace is not None:
             self.log("abandon", i, -1, at=self.deadline[i])
 
@@ -266,6 +279,7 @@ class Floor:
         if self.callback_at[i] <= now:
             if k >= 0:
                 self.offered[c][k] -= 1
+                self.s_offered[self.seg[i]][k] -= 1
                 self.offered_cb[c][k] += 1
                 self.answered_cb[c][k] += 1
                 if now - self.callback_at[i] <= self.cb_within[c]:
@@ -275,19 +289,21 @@ class Floor:
         else:
             wait = max(0.0, now - self.clock[i])  # the clock may land a hair before t_queue
             if k >= 0:
+                g = self.seg[i]
                 self.started[c][k] += 1
                 self.wait_sum[c][k] += wait
+                self.s_wait_sum[g][k] += wait
                 self.waits[c].append(wait)
                 self.wait_interval[c].append(k)
                 if self.real_time[c]:
-                    q = self.queue_ix[i]
                     self.answered[c][k] += 1
-                    self.q_answered[q][k] += 1
+                    self.s_answered[g][k] += 1
                     if wait <= self.target[c]:
                         self.within[c][k] += 1
-                        self.q_within[q][k] += 1
+                        self.s_within[g][k] += 1
                 else:
                     self.in_service[c][k] += 1
+                    self.s_in_service[g][k] += 1
             if self.trace is not None:
                 self.log("answer", i, agent.ident)
         handle = self.handle[i]
@@ -355,10 +371,14 @@ class Floor:
         if not self.real_time[c]:
             k = self.interval(self.tq[i])
             if k >= 0:
+                g = self.seg[i]
                 self.in_service[c][k] -= 1
+                self.s_in_service[g][k] -= 1
                 self.answered[c][k] += 1
+                self.s_answered[g][k] += 1
                 if now - self.clock[i] <= self.target[c]:
                     self.within[c][k] += 1
+                    self.s_within[g][k] += 1
         if self.trace is not None:
             self.log("finish", i, agent.ident)
         held = agent.held - 1
@@ -456,19 +476,24 @@ class Floor:
                     self.abandon(j)
                 elif self.callback_at[j] <= end:
                     self.offered[c][k] -= 1
+                    self.s_offered[self.seg[j]][k] -= 1
                     self.offered_cb[c][k] += 1
                     if self.callback_at[j] + self.cb_within[c] <= end:
                         self.open_missed_cb[c][k] += 1
                 elif self.clock[j] + self.target[c] <= end:
                     # its target passed while it waited: offered, and missed
                     self.open_missed[c][k] += 1
-                    if self.real_time[c]:
-                        self.q_open_missed[self.queue_ix[j]][k] += 1
+                    self.s_open_missed[self.seg[j]][k] += 1
                 else:
                     self.offered[c][k] -= 1  # still within its target: not judged yet
-        for c, row in enumerate(self.in_service):
-            for k, value in enumerate(row):
-                self.open_missed[c][k] += value
+                    self.s_offered[self.seg[j]][k] -= 1
+        for counts, missed in (
+            (self.in_service, self.open_missed),
+            (self.s_in_service, self.s_open_missed),
+        ):
+            for row, missed_row in zip(counts, missed, strict=True):
+                for k, value in enumerate(row):
+                    missed_row[k] += value
         for agent in agents:
             if agent.held > 0:
                 self.spread(self.busy[agent.site], agent.busy_since, end)

@@ -34,11 +34,21 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from simulation.engine import ReplicationResult
 from simulation.groups import group_cells
+from simulation.kpis import (
+    by_day,
+    clip_share,
+    counting_columns,
+    mean_ci,
+    ratio,
+    service_level_denominator,
+)
 from simulation.model import SimModel
+from simulation.segments import segment_counters, segment_summary, segment_table
+
+__all__ = ["INTERVAL_COLUMNS", "Line", "Results", "aggregate", "lines", "ratio", "sha256_of"]
 
 INTERVAL_COLUMNS: dict[str, str] = {
     "interval_start": "interval start, ISO 8601 UTC",
@@ -64,23 +74,6 @@ INTERVAL_COLUMNS: dict[str, str] = {
 """The columns of ``intervals.csv`` with their meaning and units."""
 
 
-def _mean_ci(values: np.ndarray, confidence: float = 0.95) -> tuple[Any, Any, Any]:
-    """Mean and Student-t interval over axis 0, ignoring NaN (undefined replications)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", category=RuntimeWarning)
-        n = np.sum(~np.isnan(values), axis=0)
-        mean = np.nanmean(values, axis=0)
-        sd = np.nanstd(values, axis=0, ddof=1)
-        tq = stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1))
-        half = np.where(n >= 2, tq * sd / np.sqrt(np.maximum(n, 1)), np.nan)
-    return mean, mean - half, mean + half
-
-
-def _clip_share(low: Any, high: Any) -> tuple[Any, Any]:
-    """A service-level interval cannot leave [0, 1]; the Student-t one can, so clip it."""
-    return np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
-
-
 def _cell_stats(line: Line, scope: str, sl: np.ndarray) -> pd.DataFrame:
     """Replication statistics of the service level of every cell (columns of ``sl``)."""
     with warnings.catch_warnings():
@@ -95,13 +88,6 @@ def _cell_stats(line: Line, scope: str, sl: np.ndarray) -> pd.DataFrame:
                 "sd": np.nanstd(sl, axis=0, ddof=1),
                 "target": line.target_share,
             }
-        )
-
-
-def ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(
-            denominator > 0, numerator / np.where(denominator > 0, denominator, 1), np.nan
         )
 
 
@@ -144,13 +130,14 @@ def lines(model: SimModel, reps: Sequence[ReplicationResult]) -> list[Line]:
     for spec in model.channels:
         c = spec.index
         answered, abandoned = stack("answered", c), stack("abandoned", c)
-        missed = stack("open_missed", c)
-        if not spec.real_time or spec.counts == "answered":
-            denominator = answered + missed
-        elif spec.counts == "offered_excl_short":
-            denominator = answered + missed + abandoned - stack("short_abandoned", c)
-        else:
-            denominator = answered + missed + abandoned
+        counted = service_level_denominator(
+            spec.real_time,
+            spec.counts,
+            answered,
+            abandoned,
+            stack("short_abandoned", c),
+            stack("open_missed", c),
+        )
         sites = [k for k, s in enumerate(scenario.sites) if spec.name in s.skills]
         out.append(
             Line(
@@ -165,7 +152,7 @@ def lines(model: SimModel, reps: Sequence[ReplicationResult]) -> list[Line]:
                 answered,
                 abandoned,
                 stack("answered_within", c),
-                denominator,
+                counted,
                 stack("started", c),
                 stack("wait_sum_s", c),
                 stack("wait_p90_s", c),
@@ -230,6 +217,9 @@ class Results:
     groups: pd.DataFrame
     """Per real-time channel, customer language group and interval: the same statistics
     (``simulation.groups.group_cells``)."""
+    segments: pd.DataFrame
+    """Per channel, customer region (and language) and planning-clock day: the counting columns
+    (``simulation.segments.SEGMENT_COLUMNS``), written as ``segments.csv``."""
 
 
 def aggregate(
@@ -247,90 +237,78 @@ def aggregate(
     frames = []
     cell_frames = []
     for line in reported:
-        sl = ratio(line.within, line.denominator)
+        counts, sl = counting_columns(
+            line.offered,
+            line.answered,
+            line.abandoned,
+            line.within,
+            line.denominator,
+            line.wait_sum,
+            line.started,
+            confidence,
+        )
         cell_frames.append(_cell_stats(line, "interval", sl))
-        sl_mean, sl_low, sl_high = _mean_ci(sl, confidence)
-        sl_low, sl_high = _clip_share(sl_low, sl_high)
         prod = productive[:, line.sites, :].sum(axis=1)
         bus = busy[:, line.sites, :].sum(axis=1)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "interval_start": utc,
-                    "interval_start_local": local,
-                    "channel": line.name,
-                    "arrived": line.arrived.mean(axis=0),
-                    "contained": line.contained.mean(axis=0),
-                    "offered": line.offered.mean(axis=0),
-                    "answered": line.answered.mean(axis=0),
-                    "abandoned": line.abandoned.mean(axis=0),
-                    "answered_within": line.within.mean(axis=0),
-                    "service_level": sl_mean,
-                    "service_level_ci_low": sl_low,
-                    "service_level_ci_high": sl_high,
-                    "asa_s": _mean_ci(ratio(line.wait_sum, line.started))[0],
-                    "wait_p90_s": _mean_ci(line.wait_p90)[0],
-                    "abandon_rate": _mean_ci(ratio(line.abandoned, line.answered + line.abandoned))[
-                        0
-                    ],
-                    "backlog_end": line.backlog.mean(axis=0),
-                    "agents_on_duty": prod.mean(axis=0) / horizon.interval_s,
-                    "occupancy": _mean_ci(ratio(bus, prod))[0],
-                }
-            )
+        frame = pd.DataFrame(
+            {
+                "interval_start": utc,
+                "interval_start_local": local,
+                "channel": line.name,
+                "arrived": line.arrived.mean(axis=0),
+                "contained": line.contained.mean(axis=0),
+                **counts,
+                "wait_p90_s": mean_ci(line.wait_p90)[0],
+                "backlog_end": line.backlog.mean(axis=0),
+                "agents_on_duty": prod.mean(axis=0) / horizon.interval_s,
+                "occupancy": mean_ci(ratio(bus, prod))[0],
+            }
         )
+        frames.append(frame[list(INTERVAL_COLUMNS)])
     intervals = pd.concat(frames, ignore_index=True)
 
     # daily, on the planning clock
     day_of = horizon.interval_day
     n_days = len(horizon.dates)
     daily_frames = []
+    daily_columns = ["day", "date", *list(INTERVAL_COLUMNS)[2:], "p_meet"]
     for line in reported:
 
-        def by_day(values: np.ndarray) -> np.ndarray:
-            out = np.zeros((values.shape[0], n_days))
-            for d in range(n_days):
-                out[:, d] = values[:, day_of == d].sum(axis=1)
-            return out
+        def days(values: np.ndarray) -> np.ndarray:
+            return by_day(values, day_of, n_days)
 
-        within, denominator = by_day(line.within), by_day(line.denominator)
-        sl = ratio(within, denominator)
+        counts, sl = counting_columns(
+            days(line.offered),
+            days(line.answered),
+            days(line.abandoned),
+            days(line.within),
+            days(line.denominator),
+            days(line.wait_sum),
+            days(line.started),
+            confidence,
+        )
         cell_frames.append(_cell_stats(line, "day", sl))
-        sl_mean, sl_low, sl_high = _mean_ci(sl, confidence)
-        sl_low, sl_high = _clip_share(sl_low, sl_high)
         with np.errstate(invalid="ignore"):
             meets = np.where(np.isnan(sl), np.nan, (sl >= line.target_share).astype(float))
-        answered, abandoned = by_day(line.answered), by_day(line.abandoned)
-        prod = by_day(productive[:, line.sites, :].sum(axis=1))
-        bus = by_day(busy[:, line.sites, :].sum(axis=1))
+        prod = days(productive[:, line.sites, :].sum(axis=1))
+        bus = days(busy[:, line.sites, :].sum(axis=1))
         interval_counts = np.bincount(day_of, minlength=n_days)
-        daily_frames.append(
-            pd.DataFrame(
-                {
-                    "day": range(n_days),
-                    "date": [d.isoformat() for d in horizon.dates],
-                    "channel": line.name,
-                    "arrived": by_day(line.arrived).mean(axis=0),
-                    "contained": by_day(line.contained).mean(axis=0),
-                    "offered": by_day(line.offered).mean(axis=0),
-                    "answered": answered.mean(axis=0),
-                    "abandoned": abandoned.mean(axis=0),
-                    "answered_within": within.mean(axis=0),
-                    "service_level": sl_mean,
-                    "service_level_ci_low": sl_low,
-                    "service_level_ci_high": sl_high,
-                    "asa_s": _mean_ci(ratio(by_day(line.wait_sum), by_day(line.started)))[0],
-                    "wait_p90_s": _mean_ci(line.wait_p90_day)[0],
-                    "abandon_rate": _mean_ci(ratio(abandoned, answered + abandoned))[0],
-                    "backlog_end": [
-                        line.backlog[:, day_of == d][:, -1].mean() for d in range(n_days)
-                    ],
-                    "agents_on_duty": prod.mean(axis=0) / (interval_counts * horizon.interval_s),
-                    "occupancy": _mean_ci(ratio(bus, prod))[0],
-                    "p_meet": _mean_ci(meets)[0],
-                }
-            )
+        frame = pd.DataFrame(
+            {
+                "day": range(n_days),
+                "date": [d.isoformat() for d in horizon.dates],
+                "channel": line.name,
+                "arrived": days(line.arrived).mean(axis=0),
+                "contained": days(line.contained).mean(axis=0),
+                **counts,
+                "wait_p90_s": mean_ci(line.wait_p90_day)[0],
+                "backlog_end": [line.backlog[:, day_of == d][:, -1].mean() for d in range(n_days)],
+                "agents_on_duty": prod.mean(axis=0) / (interval_counts * horizon.interval_s),
+                "occupancy": mean_ci(ratio(bus, prod))[0],
+                "p_meet": mean_ci(meets)[0],
+            }
         )
+        daily_frames.append(frame[daily_columns])
     daily = pd.concat(daily_frames, ignore_index=True)
 
     # per replication, whole horizon
@@ -385,11 +363,21 @@ def aggregate(
                 }
             )
     sites = pd.DataFrame(site_rows)
+    counters = segment_counters(model, reps)
     summary = _summary(model, reported, replications, sites, reps, seed, confidence)
+    summary["segments"] = segment_summary(counters, confidence)
     contacts = sum(r.contacts for r in reps)
     cells = pd.concat(cell_frames, ignore_index=True)
     return Results(
-        intervals, daily, replications, sites, summary, contacts, cells, group_cells(model, reps)
+        intervals,
+        daily,
+        replications,
+        sites,
+        summary,
+        contacts,
+        cells,
+        group_cells(model, reps),
+        segment_table(model, counters, confidence),
     )
 
 
@@ -411,8 +399,8 @@ def _summary(
     for line in lines:
         rows = replications[replications["channel"] == line.name]
         sl = rows["service_level"].to_numpy(dtype=float)
-        mean, low, high = _mean_ci(sl[:, None], confidence)
-        low, high = _clip_share(low, high)
+        mean, low, high = mean_ci(sl[:, None], confidence)
+        low, high = clip_share(low, high)
         spec = model.channels[line.channel]
         channels[line.name] = {
             "arrived": _number(rows["arrived"].mean()),

@@ -135,13 +135,14 @@ def fill_run(
     manifest: Mapping[str, Any] | None = None,
 ) -> None:
     """Write the files of a run into the existing ``folder``: the scenario and its inputs
-    (``copy_inputs``), ``intervals.csv``, ``daily.csv``, ``replications.csv``, ``sites.csv``,
-    ``summary.json``, ``extra_files`` (the optimizer's roster, plan and optimized scenario) and,
-    when given, ``manifest`` as ``manifest.json`` (a comparison's options; the top folder's
-    manifest is written by :meth:`Output.commit`)."""
+    (``copy_inputs``), ``intervals.csv``, ``daily.csv``, ``segments.csv``, ``replications.csv``,
+    ``sites.csv``, ``summary.json``, ``extra_files`` (the optimizer's roster, plan and optimized
+    scenario) and, when given, ``manifest`` as ``manifest.json`` (a comparison's options; the
+    top folder's manifest is written by :meth:`Output.commit`)."""
     copy_inputs(folder, scenario_bytes, inputs, frozenset(extra_files or {}))
     results.intervals.to_csv(folder / "intervals.csv", index=False)
     results.daily.to_csv(folder / "daily.csv", index=False)
+    results.segments.to_csv(folder / "segments.csv", index=False)
     results.replications.to_csv(folder / "replications.csv", index=False)
     results.sites.to_csv(folder / "sites.csv", index=False)
     (folder / "summary.json").write_text(json_text(results.summary))

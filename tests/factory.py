@@ -112,4 +112,9 @@ def contact_table(
         contained=np.zeros(shape, dtype=np.int64),
         bot_sessions=np.zeros(shape, dtype=np.int64),
         contacts=len(rows),
+        region=np.full(len(rows), region, dtype=np.int64),
+        segment_arrived=np.zeros(
+            (len(model.channels) * len(model.scenario.regions), model.horizon.n_intervals),
+            dtype=np.int64,
+        ),
     )

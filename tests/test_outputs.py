@@ -16,6 +16,7 @@ from simulation.arrivals import generate
 from simulation.model import build
 from simulation.results import INTERVAL_COLUMNS
 from simulation.runfolder import write_run
+from simulation.segments import SEGMENT_COLUMNS
 from workbench.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,7 +34,14 @@ def test_same_seed_gives_identical_files_for_one_and_two_workers(tmp_path: Path)
     scenario = str(ROOT / "scenarios" / "small-shop.toml")
     _simulate([scenario, "--replications", "4", "--workers", "1", "--out", str(tmp_path / "a")])
     _simulate([scenario, "--replications", "4", "--workers", "2", "--out", str(tmp_path / "b")])
-    for name in ("intervals.csv", "daily.csv", "replications.csv", "sites.csv", "summary.json"):
+    for name in (
+        "intervals.csv",
+        "daily.csv",
+        "segments.csv",
+        "replications.csv",
+        "sites.csv",
+        "summary.json",
+    ):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
     _simulate([scenario, "--replications", "4", "--seed", "12", "--out", str(tmp_path / "c")])
     assert (tmp_path / "a" / "intervals.csv").read_bytes() != (
@@ -52,6 +60,7 @@ def test_run_folder_contents(tmp_path: Path) -> None:
         "scenario.toml",
         "intervals.csv",
         "daily.csv",
+        "segments.csv",
         "replications.csv",
         "summary.json",
     } <= names
@@ -70,10 +79,22 @@ def test_run_folder_contents(tmp_path: Path) -> None:
 
     daily = pd.read_csv(out / "daily.csv")
     assert "p_meet" in daily.columns and len(daily) == 5 * 7
+
+    segments = pd.read_csv(out / "segments.csv")
+    assert list(segments.columns) == list(SEGMENT_COLUMNS)
+    assert len(segments) == 4 * 4 * 7  # voice, chat, email, social x 4 regions x 7 days
     assert daily["p_meet"].dropna().isin([0.0, 0.5, 1.0]).all()
 
     summary = json.loads((out / "summary.json").read_text())
-    assert set(summary) == {"scenario", "replications", "seed", "channels", "sites", "cost"}
+    assert set(summary) == {
+        "scenario",
+        "replications",
+        "seed",
+        "channels",
+        "segments",
+        "sites",
+        "cost",
+    }
     voice = summary["channels"]["voice"]
     assert set(voice) >= {
         "arrived",

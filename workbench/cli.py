@@ -54,7 +54,7 @@ from workbench.app import (
 )
 from workbench.guards import ForceOption, ReplicationProgress, refuse_oversized
 from workbench.quiet import quiet_libraries
-from workbench.tables import comparison_table, headcount_table, kpi_table
+from workbench.tables import comparison_table, headcount_table, kpi_table, segments_table
 
 
 @app.command()
@@ -126,11 +126,21 @@ def simulate(
             output, file, sources, scenario, results, started, clock, used_seed, count, workers
         )
     out_console.print(kpi_table(results.summary))
+    _print_segments(results.summary)
     out_console.print(
         f"{results.contacts:,} contacts in {time.perf_counter() - clock:.1f} s; "
         f"results in {written}",
         highlight=False,
     )
+
+
+def _print_segments(summary: dict[str, Any]) -> None:
+    """The segments below target, when the scenario has several regions or languages."""
+    segments = segments_table(summary)
+    if isinstance(segments, str):
+        out_console.print(segments, highlight=False, markup=False)
+    elif segments is not None:
+        out_console.print(segments)
 
 
 class PlanChoice(enum.StrEnum):
@@ -336,6 +346,7 @@ def _optimize(
     if plan.scenario.schedule_rows:  # a plan of people: who to employ, first
         out_console.print(headcount_table(people_table(plan.scenario, plan.scenario.schedule_rows)))
     out_console.print(kpi_table(plan.verified.summary))
+    _print_segments(plan.verified.summary)
     out_console.print(comparison_table(plan_json(plan)))
     verdict = "meets every target" if plan.meets_targets else "does NOT meet every target"
     power = plan.power.get("median")

@@ -142,3 +142,61 @@ def headcount_table(people: Any) -> Table:
             f"{row['cost']:,.0f}",
         )
     return table
+
+
+SEGMENT_ROWS = 8
+"""Segments the terminal lists at most below the KPI table; the rest are counted."""
+
+
+def segments_table(summary: dict[str, Any], limit: int = SEGMENT_ROWS) -> Table | str | None:
+    """Channel x region segments offered contacts that miss their channel's target or were
+    never answered (a language no site serves), worst first: never answered, then by service
+    level. None when the scenario has one region and one language (the KPI table says it
+    all); a one-line note when every segment meets its target. At most ``limit`` rows, with a
+    count of the others."""
+    segments = summary.get("segments") or []
+    regions = {s["region"] for s in segments}
+    languages = {s["language"] for s in segments}
+    if len(regions) <= 1 and len(languages) <= 1:
+        return None
+    lagging = [
+        s
+        for s in segments
+        if (s["offered"] or 0) > 0 and ((s["answered"] or 0) == 0 or not s["met"])
+    ]
+    if not lagging:
+        return f"all {len(segments)} segments (channel x region) meet their channel's target"
+
+    def severity(segment: dict[str, Any]) -> tuple[bool, float]:
+        mean = segment["service_level"]["mean"]
+        return (segment["answered"] or 0) > 0, -1.0 if mean is None else mean
+
+    lagging.sort(key=severity)
+    table = Table(
+        title=f"segments below target: {len(lagging)} of {len(segments)} (channel x region)"
+    )
+    shown = lagging[:limit]
+    noted = any((s["answered"] or 0) == 0 for s in shown)
+    columns = ["channel", "region", "language", "offered", "answered", "SL", "target"]
+    columns += ["ASA [s]", "abandon", *(["note"] if noted else [])]
+    for column in columns:
+        left = column in ("channel", "region", "language", "note")
+        table.add_column(column, justify="left" if left else "right", no_wrap=True)
+    for segment in shown:
+        never = (segment["answered"] or 0) == 0
+        note = ["never answered" if never else ""] if noted else []
+        table.add_row(
+            segment["channel"],
+            segment["region"],
+            segment["language"],
+            _num(segment["offered"], 0),
+            _num(segment["answered"], 0),
+            _pct(segment["service_level"]["mean"]),
+            _pct(segment["target_share"]),
+            _num(segment["asa_s"]),
+            _pct(segment["abandon_rate"]),
+            *note,
+        )
+    if len(lagging) > limit:
+        table.caption = f"and {len(lagging) - limit} more below target (segments.csv, summary.json)"
+    return table
