@@ -190,6 +190,7 @@ def run(name: str, workers: int = 2) -> dict[str, Any]:
             }
             for i in plan.iterations
         ],
+        "people": (document.get("people") or [None])[-1],
         "kept_round": plan.chosen + 1,
         "kept_cost": round(plan.iterations[plan.chosen].cost, 2),
         "meets_targets": plan.meets_targets,

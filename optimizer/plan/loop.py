@@ -101,11 +101,12 @@ def _capacity_notes(
     could not staff within it (``CapacityPlan.unmet``)."""
     notes: list[str] = []
     bound = ""
+    limits = "max_agents and people.max" if problem.tours else "max_agents"
     if solution.status == "infeasible":
         described = describe_shortfalls(
             solution.shortfalls, ctx.horizon, sites_at_max(problem, solution)
         )
-        bound = f"round {number + 1}: analytic requirements exceed max_agents:\n{described}"
+        bound = f"round {number + 1}: analytic requirements exceed {limits}:\n{described}"
     elif solution.shortfalls:
         notes.append(
             f"round {number + 1}: the solver's plan falls short of the requirements in "
@@ -116,7 +117,6 @@ def _capacity_notes(
         at_max = sites_at_max(problem, solution)
         where = ", ".join(f"{s} ({n})" for s, n in at_max.items()) or "none"
         without = capacity.unmet_without_max
-        limits = "max_agents and people.max" if problem.tours else "max_agents"
         if without is not None and without < capacity.unmet - UNMET_TOL:
             blending = (
                 f"round {number + 1}: the blending requirement exceeds {limits}: it asks for "
@@ -265,8 +265,9 @@ def optimize(
             on_iteration(iteration)
         if bound_rounds >= 2:
             notes.append(
-                f"stopped after round {number + 1}: bound by max_agents twice in a row, raising "
-                "the requirements further only grows the shortfall"
+                f"stopped after round {number + 1}: bound by "
+                + ("max_agents or people.max" if ctx.tours else "max_agents")
+                + " twice in a row, raising the requirements further only grows the shortfall"
             )
             break
         if settled(iterations) if ctx.cells is not None else not iteration.shorts:
