@@ -21,7 +21,6 @@ No output references a remote script.
 from __future__ import annotations
 
 import base64
-import html
 import json
 import uuid
 from typing import Any
@@ -64,8 +63,12 @@ def chart_html(spec: dict[str, Any], with_bundle: bool) -> str:
         f'<img alt="chart" src="data:image/svg+xml;base64,{picture}"></div>\n'
         '<script type="text/javascript">\n'
         f"{bundle}"
-        "(function () {\n"
-        f'  var element = document.getElementById("{html.escape(element)}");\n'
+        "(function (script) {\n"
+        "  // the script's own output first (JupyterLab re-inserts scripts), then by id\n"
+        "  var element = script && script.previousElementSibling;\n"
+        f'  if (!element || element.id !== "{element}") {{\n'
+        f'    element = document.getElementById("{element}");\n'
+        "  }\n"
         '  if (!element || typeof window.vegaEmbed !== "function") { return; }\n'
         f"  var spec = {spec_json};\n"
         f"  window.vegaEmbed(element, spec, {json.dumps(_EMBED_OPTIONS)})\n"
@@ -74,7 +77,7 @@ def chart_html(spec: dict[str, Any], with_bundle: bool) -> str:
         "      if (picture) { picture.remove(); }\n"
         "    })\n"
         "    .catch(function (error) { console.error(error); });\n"
-        "})();\n"
+        "})(document.currentScript);\n"
         "</script>"
     )
 
