@@ -149,7 +149,7 @@ def _day_volumes(channel: Channel) -> list[float]:
 
 
 def demand(scenario: Scenario, channel: Channel, horizon: Horizon) -> Demand:
-    """Arrival-rate segments of ``channel`` over the horizon (SPEC section 2.3)."""
+    """Arrival-rate segments of ``channel`` over the horizon (docs/demand.md)."""
     if channel.forecast is not None:
         return _forecast_demand(scenario, channel, horizon)
     shares = scenario.region_shares(channel)
@@ -268,7 +268,7 @@ def _pay_factor_minutes(site: Site, horizon: Horizon, minutes: int) -> np.ndarra
 def shift_instances(
     scenario: Scenario, horizon: Horizon, roster: tuple[RosterRow, ...] | None = None
 ) -> list[ShiftInstance]:
-    """Every shift of the roster whose start lies in ``[0, length_s)`` (SPEC section 2.7).
+    """Every shift of the roster whose start lies in ``[0, length_s)`` (docs/roster.md).
 
     Starts are local wall-clock times of the site; a start that does not exist on a
     spring-forward day is moved forward by the gap. A shift may run past the horizon end; the

@@ -108,7 +108,7 @@ def _arrival_times(
 
 
 def generate(model: SimModel, seed: int, replication: int) -> ContactTable:
-    """All contacts of ``replication`` (SPEC sections 2.3 and 2.4)."""
+    """All contacts of ``replication`` (docs/demand.md; the bot: README "Modelling choices")."""
     n_channels, n_intervals = len(model.channels), model.horizon.n_intervals
     n_regions = len(model.scenario.regions)
     arrived = np.zeros((n_channels, n_intervals), dtype=np.int64)

@@ -5,7 +5,7 @@ replication's figure; every figure of ``summary.json`` is the mean over replicat
 replication's whole-horizon figure (ratio of its sums).
 Confidence intervals are Student-t over replications (scipy.stats.t).
 
-Service level (SPEC section 4): for real-time channels ``answered within target / denominator``
+Service level (docs/outputs.md): for real-time channels ``answered within target / denominator``
 with denominator ``answered + abandoned`` (counts = offered), ``answered`` (answered), or
 ``answered + abandoned - abandons shorter than short_abandon`` (offered_excl_short), each plus
 the contacts still waiting at the end of the run whose target has passed (``open_missed``:
@@ -15,7 +15,7 @@ counting a contact still open at the end only once its deadline has passed. Acce
 leave the voice denominator and form their own line, ``<channel>:callback``, whose service level
 is the share called back within ``callback.within``.
 
-The bot (SPEC section 2.4): for asynchronous channels the response clock starts when the
+The bot (README "Modelling choices"): for asynchronous channels the response clock starts when the
 customer wrote, so the time with the bot counts against the target and in ``asa_s``; for real
 time the wait starts at escalation. ``summary.json`` gives per channel ``bot_time_s``, the mean
 time the contacts reaching agents spent with the bot first (0 without a bot; recontacts skip
@@ -200,7 +200,7 @@ class Results:
     ``replications``: one row per replication and line, whole-horizon figures.
     ``sites``: one row per replication and site: ``paid_hours``, ``available_hours``,
     ``busy_hours``, ``occupancy``, ``overtime_hours``, ``absent_shifts``, ``labor_cost``.
-    ``summary``: the dictionary written to ``summary.json`` (SPEC section 4).
+    ``summary``: the dictionary written to ``summary.json`` (docs/outputs.md).
     ``contacts``: contacts simulated over all replications (warm-up and cool-down included).
     """
 
@@ -225,7 +225,7 @@ class Results:
 def aggregate(
     model: SimModel, reps: Sequence[ReplicationResult], seed: int, confidence: float = 0.95
 ) -> Results:
-    """Turn replication counters into the KPI tables of SPEC section 4."""
+    """Turn replication counters into the KPI tables of docs/outputs.md."""
     horizon = model.horizon
     scenario = model.scenario
     reported = lines(model, reps)

@@ -1,5 +1,5 @@
-"""Run folders: what ``simulate``, ``optimize``, ``compare`` and ``sweep`` write (SPEC section
-4), and how an earlier run folder is recognised as this tool's own (``is_run_folder``).
+"""Run folders: what ``simulate``, ``optimize``, ``compare`` and ``sweep`` write (docs/outputs.md),
+and how an earlier run folder is recognised as this tool's own (``is_run_folder``).
 
 A run folder holds the scenario as it ran (``scenario.toml``, from the bytes the loader read)
 with every CSV it references, the tables of ``simulation.results`` and ``manifest.json`` with

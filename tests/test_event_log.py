@@ -1,4 +1,4 @@
-"""Tiny exact event logs, one per queueing rule (SPEC sections 2.4-2.8).
+"""Tiny exact event logs, one per queueing rule (README "Modelling choices").
 
 Each test builds a one-day scenario with a handful of agents, feeds hand-made contacts with
 fixed handle times into the engine, and compares the event log with what the rule prescribes.

@@ -7,6 +7,7 @@ interpreter running the tests) from the ``notebooks/`` folder, as JupyterLab run
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import nbformat
@@ -37,6 +38,35 @@ LOGIC = (
 )
 """Syntax a notebook cell may not use: the logic belongs in ``workbench.api`` (a ``-`` or a
 ``>`` is already a computation; constants, calls, attribute and item access are allowed)."""
+
+
+REMOTE = (
+    re.compile(r"cdn\.jsdelivr|unpkg\.com|cdnjs", re.IGNORECASE),
+    re.compile(r"""<script[^>]*\bsrc\s*=\s*["']?(https?:)?//""", re.IGNORECASE),
+    re.compile(r"""\.src\s*=\s*["'](https?:)?//""", re.IGNORECASE),
+    re.compile(r"require(js)?\.config\s*\(", re.IGNORECASE),
+    re.compile(r"""["'](https?:)?//[^"']+\?noext["']""", re.IGNORECASE),
+)
+"""What an output that loads a script from the network looks like: a CDN host, a
+``<script src>`` or a script element's ``src`` set to a remote address, RequireJS paths (how
+Altair's default renderer loads Vega), Altair's ``?noext`` script addresses."""
+
+
+def remote_references(text: str) -> list[str]:
+    """The places in ``text`` that would load a script from another host."""
+    return [found.group(0) for pattern in REMOTE for found in pattern.finditer(text)]
+
+
+def test_remote_references_are_recognised() -> None:
+    import altair as alt
+    import pandas as pd
+
+    chart = alt.Chart(pd.DataFrame({"x": [1]})).mark_point().encode(x="x:Q")
+    with alt.renderers.enable("default"):
+        default_html = chart._repr_mimebundle_()["text/html"]
+    assert remote_references(default_html)
+    assert remote_references('<script src="https://example.org/vega.js"></script>')
+    assert not remote_references('<a href="https://vega.github.io/">Vega</a>')
 
 
 def _code_cells(name: str) -> list[nbformat.NotebookNode]:
@@ -91,10 +121,17 @@ def test_notebook_runs(name: str) -> None:
     ]
     tables = [o for o in shown if "text/html" in o.data and "<table" in o.data["text/html"]]
     assert len(tables) >= 3
-    charts = [
-        o
-        for o in shown
-        if any(kind.startswith("application/vnd.vegalite") for kind in o.data)
-        or "vega" in o.data.get("text/html", "")
-    ]
+    charts = [o for o in shown if 'class="workbench-chart"' in o.data.get("text/html", "")]
     assert len(charts) >= 2
+    for chart in charts:  # each with its static picture, for views that run no scripts
+        assert 'src="data:image/svg+xml;base64,' in chart.data["text/html"]
+    bundles = [o for o in charts if "window.vegaEmbed=" in o.data["text/html"]]
+    assert len(bundles) == 1, "the Vega bundle is inlined once, in the first chart"
+    # Nothing anywhere loads a script from the network (stored outputs work offline).
+    remote = remote_references(nbformat.writes(notebook))
+    assert not remote, f"{name} references remote scripts: {sorted(set(remote))[:5]}"
+    formatted = [o for o in tables if re.search(r">\s*-?[0-9.]+ %\s*<", o.data["text/html"])]
+    assert formatted, "tables show shares as percent"
+    assert not [
+        o for o in tables if re.search(r">\s*-?[0-9]+\.[0-9]{4,}\s*<", o.data["text/html"])
+    ], "no unformatted floats such as 0.345970 in the tables"

@@ -1,4 +1,4 @@
-"""``workbench optimize`` end to end (SPEC sections 2.9, 3 and 5) on a one-day scenario."""
+"""``workbench optimize`` end to end (its files: docs/outputs.md) on a one-day scenario."""
 
 from __future__ import annotations
 
@@ -101,7 +101,7 @@ def optimized(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
 
 
 def test_optimize_meets_targets_and_writes_every_output(optimized: tuple[Path, Any]) -> None:
-    """The verified plan meets every target on a fresh seed; all of SPEC section 5 is there."""
+    """The verified plan meets every target on a fresh seed; every file is there."""
     out, result = optimized
     assert result.exit_code == 0, result.output
     # progress: round i of N with the time elapsed and an estimate of the time left
@@ -176,7 +176,7 @@ def test_optimized_toml_reproduces_the_verified_kpis(
 def test_roster_csv_is_a_roster_the_loader_reads(
     optimized: tuple[Path, Any], tmp_path: Path
 ) -> None:
-    """roster.csv has the columns of SPEC section 2.7 and loads as ``roster = "file.csv"``."""
+    """roster.csv has the columns of docs/roster.md and loads as ``roster = "file.csv"``."""
     out, _ = optimized
     table = pd.read_csv(out / "roster.csv")
     assert list(table.columns) == ["site", "shift", "start", "days", "agents"]

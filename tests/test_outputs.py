@@ -1,4 +1,4 @@
-"""Run folders (SPEC section 4), determinism across workers, common random numbers."""
+"""Run folders (docs/outputs.md), determinism across workers, common random numbers."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def test_same_seed_gives_identical_files_for_one_and_two_workers(tmp_path: Path)
 
 
 def test_run_folder_contents(tmp_path: Path) -> None:
-    """Every file of SPEC section 4 with its documented columns and keys."""
+    """Every file of docs/outputs.md with its documented columns and keys."""
     source = ROOT / "scenarios" / "global-retail.toml"
     out = tmp_path / "run"
     _simulate([str(source), "--replications", "2", "--out", str(out)])

@@ -3,7 +3,7 @@
 Tours are built by hand on global-retail's Riga site (template ``full-8h``: 8h30m on site, 8h
 paid, a start every 30 min; night window 22:00-06:00) from Monday 2026-03-23, over 7, 14 or
 28 days, for one contract: 5 days a week with the days off in one block, 11 h rest, at most
-40 h paid a week and a whole weekend off every second week (SPEC 2.10). Every schedule is
+40 h paid a week and a whole weekend off every second week. Every schedule is
 judged by the one checker of contract rules, ``scenarios.rules.breaches(..., cyclic=True)``.
 
 The property tests build instances that are known to admit a schedule keeping every rule:
@@ -185,7 +185,7 @@ D = (MON_FRI, "08:00")
 def test_night_and_weekend_work_is_shared_on_balanced_mixes(
     kinds: list[tuple[tuple[int, ...], str]], per_kind: int, contract: dict[str, Any]
 ) -> None:
-    """SPEC 2.10: over 28 days each person's night shifts and weekend days are within one of
+    """Contracts: over 28 days each person's night shifts and weekend days are within one of
     their contract and site's mean, rounded up. The same mix every week (A: Mon-Fri 06:00, B:
     Wed-Sun 12:00 with 2 weekend days, C: Mon-Fri 22:00 with 5 nights and Friday night into
     Saturday, D: Mon-Fri 08:00) admits a rotation where everyone works each kind once (or C

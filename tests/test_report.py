@@ -1,4 +1,4 @@
-"""``workbench report DIR`` (SPEC section 3): one self-contained HTML page with the KPI table,
+"""``workbench report DIR`` (docs/report.md): one self-contained HTML page with the KPI table,
 the charts and the scenario, PNG export of each chart, exit 2 for a folder that is not a run.
 
 The page is opened in headless Chromium with the network off (a dead proxy): the page's own

@@ -304,7 +304,7 @@ BOT = {
 def test_bot_variants() -> None:
     """Containment c: share 1 - c escalates after bot.time with AHT x factor; c x
     recontact_share of arrivals come back bot.time + recontact_after later; c = 0 is "off"
-    (SPEC section 2.4; README "Modelling choices", Bot)."""
+    (README "Modelling choices", Bot)."""
     channel = _bot_scenario(BOT).channel("chat")
     assert bot_variants(channel, 0.3) == pytest.approx((0.7, 1.5, 0.06, 5400.0, 1800.0))
     assert tuple(bot_variants(channel, 0.0)) == (1.0, 1.0, 0.0, 0.0, 0.0)

@@ -37,6 +37,9 @@ Tables (pandas DataFrames) and their units:
 - ``kpis(results)``, ``costs(results)``, ``roster(scenario)``, ``iterations(plan)``: see each.
 - ``ComparisonResult.table``: see ``workbench.compare.ComparisonResult``.
 
+``show(frame)`` displays any of these tables formatted (percent, seconds, money, hours) without
+changing its numbers: see ``workbench.formatting``.
+
 Costs are in the currency of the sites' ``hourly_cost``, over the whole planning horizon.
 """
 
@@ -64,6 +67,7 @@ from workbench.compare import (
     HorizonMismatch,
     run_comparison,
 )
+from workbench.formatting import show
 from workbench.whatif import (
     _days_text,
     add_agents,
@@ -103,6 +107,7 @@ __all__ = [
     "set_absenteeism",
     "set_bot",
     "set_people",
+    "show",
     "simulate",
 ]
 

@@ -52,6 +52,16 @@ _MAX_TICKS = 10
 _TARGET_DASH = [6, 4]
 
 
+def offline() -> None:
+    """Draw charts in this notebook without network: enable the ``"workbench"`` Altair renderer
+    (``workbench.offline``), which inlines the Vega JavaScript once per kernel session and
+    gives every chart a static SVG picture for views that run no scripts. Altair's default
+    renderer loads Vega from a CDN and fails offline. Call it once, after the imports."""
+    from workbench import offline as renderer  # imports the report's HTML module lazily
+
+    renderer.enable()
+
+
 # --------------------------------------------------------------------------------------------
 # small pieces
 # --------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Paired comparison of staffing options on common random numbers (SPEC section 3, ``compare``).
+"""Paired comparison of staffing options on common random numbers (``workbench compare``).
 
 Every option is simulated with the same seed and the same replications. Replication ``r`` draws
 every random number from streams keyed by ``(seed, r, purpose, key)`` (``simulation.streams``),

@@ -22,7 +22,7 @@ REQUIRED_FILES = ("summary.json", "intervals.csv")
 
 @dataclass(frozen=True)
 class RunFolder:
-    """What the report reads from a run folder (SPEC sections 4 and 5).
+    """What the report reads from a run folder (docs/outputs.md).
 
     ``summary``, ``manifest`` and ``plan`` are the JSON documents (``manifest`` empty and
     ``plan`` None when absent); ``intervals`` is ``intervals.csv``; ``scenario_text`` and
@@ -146,8 +146,8 @@ def _text(path: Path) -> str | None:
 
 
 def _check_summary(summary: dict[str, Any]) -> None:
-    """Every key the report reads is there with a value it can show (a ``summary.json`` of SPEC
-    section 4: numbers finite, null where there is no data)."""
+    """Every key the report reads is there with a value it can show (a ``summary.json`` of
+    docs/outputs.md: numbers finite, null where there is no data)."""
     channels = summary.get("channels")
     sites = summary.get("sites")
     if not isinstance(channels, dict) or not channels or not isinstance(sites, dict):
@@ -195,7 +195,7 @@ def _check_manifest(manifest: dict[str, Any]) -> None:
 
 
 def _check_plan(plan: dict[str, Any]) -> None:
-    """The ``plan.json`` keys the report reads (SPEC section 5) have values it can show."""
+    """The ``plan.json`` keys the report reads (docs/outputs.md) have values it can show."""
     rules: list[Rule] = [
         (("solver",), "a string", False),
         (("solver_status",), "a string", False),

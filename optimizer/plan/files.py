@@ -30,7 +30,7 @@ SCHEDULE_FILE = "schedule.csv"
 
 
 def roster_csv(rows: tuple[RosterRow, ...]) -> str:
-    """The roster in the CSV format of SPEC section 2.7 (days as ``mon tue`` or a date)."""
+    """The roster in the CSV form of docs/roster.md (days as ``mon tue`` or a date)."""
     table = pd.DataFrame(
         {
             "site": [r.site for r in rows],

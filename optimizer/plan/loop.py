@@ -1,5 +1,5 @@
-"""Simulation-verified optimisation: plan, solve, simulate, calibrate, repeat (SPEC sections
-2.9, 5).
+"""Simulation-verified optimisation: plan, solve, simulate, calibrate, repeat (README "How the
+optimizer works"; its files: docs/outputs.md).
 
 1. Each round (``rounds``) plans the capacity that agents shared between channels need to answer
    every real-time queue on time (``optimizer.blending``: a pooled model of every queue and

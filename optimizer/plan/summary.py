@@ -61,7 +61,7 @@ def _iteration_json(iteration: Iteration, horizon: Horizon, mode: str) -> dict[s
 
 
 def plan_json(plan: Plan) -> dict[str, Any]:
-    """The ``plan.json`` document (SPEC section 5): the same, byte for byte, for the same file
+    """The ``plan.json`` document (docs/outputs.md): the same, byte for byte, for the same file
     and seed; solver wall times are in ``plan_timings`` (the run's ``manifest.json``)."""
     horizon = Horizon.of(plan.scenario)
     mode = plan.scenario.optimizer.targets

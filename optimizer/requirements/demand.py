@@ -56,7 +56,8 @@ def bot_options(channel: Channel) -> tuple[float, ...]:
 
 
 def bot_variants(channel: Channel, option: float) -> BotVariant:
-    """The :class:`BotVariant` of ``channel`` at containment ``option`` (SPEC section 2.4).
+    """The :class:`BotVariant` of ``channel`` at containment ``option`` (README "Modelling
+    choices", Bot).
 
     Containment 0 (or a channel without a bot) means the bot is off: every contact goes
     straight to the agents with the channel's handle time.

@@ -1,4 +1,4 @@
-"""Weekly tours: a person's week under a contract (SPEC 2.10).
+"""Weekly tours: a person's week under a contract (``[[contracts]]``).
 
 A tour is which days of the week a person works (the days-off pattern: ``days_per_week``
 working days, the days off in one block or anywhere, ``days_off``) and at what start time on

@@ -46,7 +46,7 @@ DAYS = 7
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 """Weekday names by index, Monday = 0 (as ``datetime.date.weekday``)."""
 DaysOff = Literal["consecutive", "any"]
-"""How a contract's days off may fall (SPEC 2.10 ``days_off``): in one block, or anywhere."""
+"""How a contract's days off may fall (``[[contracts]] days_off``): in one block, or anywhere."""
 DAYS_OFF: tuple[DaysOff, ...] = ("consecutive", "any")
 
 Pattern = tuple[int, ...]

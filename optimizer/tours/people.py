@@ -1,4 +1,4 @@
-"""Tours to people: who works which tour in each week (SPEC 2.10, issue 11).
+"""Tours to people: who works which tour in each week (``[[contracts]]``, issue 11).
 
 For each (contract, site) the optimizer keeps the same number H of people in every week; they
 become ``{site}-{contract}-001`` to ``-H``, one tour each per week. Weeks are 0..W-1 (W = days /

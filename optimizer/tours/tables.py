@@ -1,6 +1,6 @@
-"""The people plan as tables: ``schedule.csv`` and ``people.csv`` (SPEC 5).
+"""The people plan as tables: ``schedule.csv`` and ``people.csv`` (docs/outputs.md).
 
-``schedule_table`` is the schedule in the person form of SPEC 2.7 with, for each row, when the
+``schedule_table`` is the schedule in the person form of docs/roster.md with, for each row, when the
 shift ends, its paid hours and whether it is a night or weekend shift; ``people_table`` sums it
 up by site and contract: head count against the people employed today, full-time equivalents,
 and the spread of paid hours, night shifts and weekend days between the people.
@@ -80,7 +80,7 @@ PEOPLE_COLUMNS = (
 
 
 def is_night(scenario: Scenario, row: ScheduleRow) -> bool:
-    """Whether ``row``'s shift has time in its site's night window (SPEC 2.5 ``night``): from
+    """Whether ``row``'s shift has time in its site's night window (``[sites.night]``): from
     its site-local start over the template's length [min], the very test
     ``scenarios.rules.overlaps_night`` that ``max_nights_per_week`` is judged by. False at a
     site without a night window."""
@@ -131,9 +131,9 @@ def schedule_table(scenario: Scenario, rows: Sequence[ScheduleRow]) -> pd.DataFr
 def row_costs(scenario: Scenario, rows: Sequence[ScheduleRow]) -> list[float]:
     """Labour cost of each row's shift [currency], as ``scenarios.timeline.shift_instances``
     prices the roster ``to_roster(rows)``: the site's ``hourly_cost`` times paid hours, with
-    the night and weekend premiums minute by minute in site time (SPEC 2.5), for a person who
-    shows up (no absenteeism discount). Raises ``ValueError`` for rows dated outside the
-    horizon."""
+    the night and weekend premiums minute by minute in site time (README "Modelling choices",
+    Pay), for a person who shows up (no absenteeism discount). Raises ``ValueError`` for rows
+    dated outside the horizon."""
     roster = to_roster(rows)
     prices: dict[tuple[str, str, int, object], float] = {}
     for instance in shift_instances(scenario, Horizon.of(scenario), roster):

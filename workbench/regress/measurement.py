@@ -2,7 +2,7 @@
 
 A *baseline* holds, for one scenario and one mode (``full`` or ``quick``), the per-replication
 values of every compared *series*: a (channel line, day, KPI) triple, where the day is a
-planning-clock date or ``"week"`` for the whole horizon. The KPIs are those of SPEC section 4:
+planning-clock date or ``"week"`` for the whole horizon. The KPIs are those of docs/outputs.md:
 ``service_level`` [share], ``asa_s`` [s], ``abandon_rate`` [share] and ``occupancy`` [share] per
 channel line, daily and weekly; plus the cost of the whole horizon (line ``"all"``, day
 ``"week"``): ``labor_cost`` (sum of the sites' labour cost), ``bot_cost`` and ``total_cost``
