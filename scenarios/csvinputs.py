@@ -122,8 +122,7 @@ def read_forecast(
     row_regions: list[str | None] = []
     ahts: list[float | None] = []
     lines: list[int] = []
-    has_channel = bool(found) and "channel" in found[0][1]
-    if has_channel:
+    if found and "channel" in found[0][1]:
         found = [(line, row) for line, row in found or [] if row.get("channel") == channel]
         if not found and not report.problems:
             report("(file)", f"has no row whose channel is {channel}")

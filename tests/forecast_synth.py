@@ -37,7 +37,7 @@ def rates(
     starts = pd.date_range(begin.tz_convert("UTC"), end.tz_convert("UTC"), freq=f"{step_min}min",
                            inclusive="left").tz_convert(timezone)  # fmt: skip
     local_day = np.array([(t.date() - first).days for t in starts])
-    weekday = starts.weekday.to_numpy()
+    weekday = starts.day_of_week.to_numpy()
     hour = starts.hour.to_numpy()
     day_share = HOURLY[hour] / HOURLY.sum() * step_min / 60
     level = per_day * (1 + trend_per_week * local_day / 7)
