@@ -64,3 +64,37 @@ def interval_rows(frame: pd.DataFrame, seed: int, channel: str | None = None) ->
 def write(rows: pd.DataFrame, path: Path) -> Path:
     rows.to_csv(path, index=False)
     return path
+
+
+def contact_rows(
+    frame: pd.DataFrame,
+    seed: int,
+    handle_mean_s: float,
+    handle_cv: float,
+    patience_mean_s: float | None = None,
+    wait_mean_s: float = 60.0,
+) -> pd.DataFrame:
+    """Per-contact records drawn from ``rates`` (Poisson counts, uniform within the interval;
+    ``created_at`` in UTC with ``Z``): lognormal handle times, and with ``patience_mean_s`` an
+    exponential patience racing an exponential wait to be answered (abandoned contacts have no
+    handle time)."""
+    rng = np.random.default_rng(seed)
+    counts = rng.poisson(frame["rate"].to_numpy())
+    step = (frame["start"].iloc[1] - frame["start"].iloc[0]).total_seconds()
+    starts = np.repeat(frame["start"].dt.tz_convert("UTC").to_numpy(), counts)
+    offsets = pd.to_timedelta(rng.uniform(0, step, len(starts)).round(), unit="s")
+    created = pd.DatetimeIndex(starts) + offsets
+    n = len(created)
+    sigma2 = np.log(1 + handle_cv**2)
+    handle = rng.lognormal(np.log(handle_mean_s) - sigma2 / 2, np.sqrt(sigma2), n).round(1)
+    rows = pd.DataFrame({"created_at": created.strftime("%Y-%m-%dT%H:%M:%SZ")})
+    if patience_mean_s is None:
+        rows["handle_time_s"] = handle
+        return rows
+    patience = rng.exponential(patience_mean_s, n)
+    offered = rng.exponential(wait_mean_s, n)
+    abandoned = patience < offered
+    rows["handle_time_s"] = np.where(abandoned, np.nan, handle)
+    rows["wait_s"] = np.minimum(patience, offered).round(1)
+    rows["abandoned"] = np.where(abandoned, "true", "false")
+    return rows

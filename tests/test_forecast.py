@@ -356,3 +356,34 @@ def test_a_forecast_file_without_rows_of_the_channel_is_refused(tmp_path: Path) 
     assert code == 2
     assert f"{forecast_csv}: (file): has no row whose channel is phone" in err.splitlines()
     assert f"{forecast_csv}: (file): has no row whose channel is email" in err.splitlines()
+
+
+def test_per_contact_records_give_volumes_handle_times_and_patience(tmp_path: Path) -> None:
+    from tests.forecast_synth import contact_rows
+
+    voice = contact_rows(rates(FIRST, 5 * 7, ZONE, 30, 600.0), 1, 300.0, 0.8, 150.0)
+    email = contact_rows(rates(FIRST, 5 * 7, ZONE, 30, 200.0), 2, 500.0, 0.5)
+    rows = pd.concat([voice.assign(channel="voice"), email.assign(channel="email")])
+    path = write(rows, tmp_path / "contacts.csv")
+    out = tmp_path / "out"
+    code, _, err = run_cli(
+        "forecast", str(path), "--timezone", ZONE, "--horizon", "1w", "--start", "2026-02-09",
+        "--out", str(out),
+    )  # fmt: skip
+    assert code == 0, err
+    document = json.loads((out / "forecast.json").read_text())
+    assert document["history"]["kind"] == "contacts"
+    voice_fit = document["channels"]["voice"]
+    assert voice_fit["handle_time"]["distribution"] == "lognormal"
+    assert voice_fit["handle_time"]["mean_s"] == pytest.approx(300.0, rel=0.05)
+    assert voice_fit["patience"]["mean_s"] == pytest.approx(150.0, rel=0.1)
+    assert voice_fit["patience"]["mean_of_abandoned_waits_s"] < 0.5 * 150.0
+    assert document["channels"]["email"]["patience"] is None
+    assert document["channels"]["email"]["handle_time"]["mean_s"] == pytest.approx(500, rel=0.05)
+    written = pd.read_csv(out / "forecast.csv")
+    assert list(written.columns) == ["interval_start", "volume", "channel", "aht"]
+    voice_aht = written.loc[written["channel"] == "voice", "aht"]
+    assert voice_aht[written["volume"] > 5].mean() == pytest.approx(300.0, rel=0.1)
+    daily = written.groupby("channel")["volume"].sum() / 7
+    assert daily["voice"] == pytest.approx(600.0, rel=0.1)
+    assert daily["email"] == pytest.approx(200.0, rel=0.1)
