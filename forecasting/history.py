@@ -265,7 +265,7 @@ def _intervals(
     starts, repeated = _stamps(report, naive, lines, "interval_start", timezone, first)
     volume = _numbers(report, table, lines, "volume")
     aht = _numbers(report, table, lines, "aht", positive=True, required=False)
-    if report.problems:
+    if _failed(report):
         return None
     if repeated:
         report.warn(
@@ -297,7 +297,7 @@ def _intervals(
         f"does not start a {step // 60}-minute interval counted from local midnight",
         naive,
     )
-    if report.problems:
+    if _failed(report):
         return None
     frame = pd.DataFrame(
         {"start_s": starts, "channel": channel, "region": region, "volume": volume, "aht": aht}
@@ -375,7 +375,7 @@ def _contacts(
         _flag(
             report, lines, bad, "abandoned", "must be true or false (or 1 or 0)", table["abandoned"]
         )
-    if report.problems:
+    if _failed(report):
         return None
     if repeated:
         report.warn(
@@ -409,3 +409,8 @@ def _contacts(
         has_region="region" in table and bool((region != "").any()),
         has_aht=bool(handled.any()),
     )
+
+
+def _failed(report: Collector) -> bool:
+    """Whether a problem that stops the history from loading was found (not a warning)."""
+    return any(not p.warning for p in report.problems)

@@ -387,3 +387,61 @@ def test_per_contact_records_give_volumes_handle_times_and_patience(tmp_path: Pa
     daily = written.groupby("channel")["volume"].sum() / 7
     assert daily["voice"] == pytest.approx(600.0, rel=0.1)
     assert daily["email"] == pytest.approx(200.0, rel=0.1)
+
+
+def test_regions_are_forecast_as_their_shares_of_the_channel(tmp_path: Path) -> None:
+    frame = rates(FIRST, 6 * 7, ZONE, 30, 1000.0)
+    rows = pd.concat(
+        [
+            interval_rows(frame.assign(rate=frame["rate"] * 0.7), seed=1).assign(region="north"),
+            interval_rows(frame.assign(rate=frame["rate"] * 0.3), seed=2).assign(region="south"),
+        ]
+    )
+    history, _ = read_history(write(rows, tmp_path / "regions.csv"), MADRID, 1800)
+    assert history is not None and history.has_region
+    result = forecast(history, Request(dt.date(2026, 2, 16), 7, MADRID, 1800), SpecialDays())
+    assert list(result.rows.columns) == ["interval_start", "volume", "region"]
+    by_region = result.rows.groupby("region")["volume"].sum()
+    assert by_region["north"] / by_region.sum() == pytest.approx(0.7, abs=0.02)
+    # each interval's regions add up to the channel's forecast of that interval
+    per_interval = result.rows.groupby("interval_start")["volume"].sum()
+    assert len(per_interval) == 7 * 48
+    assert per_interval.sum() == pytest.approx(1000.0 * 7, rel=0.1)
+
+
+def test_naive_rows_in_the_repeated_autumn_hour_are_summer_then_winter_time(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "autumn.csv"
+    path.write_text(
+        "interval_start,volume\n"
+        "2026-10-25T01:30:00,1\n"
+        "2026-10-25T02:00:00,2\n"
+        "2026-10-25T02:30:00,3\n"
+        "2026-10-25T02:00:00,4\n"
+        "2026-10-25T02:30:00,5\n"
+        "2026-10-25T03:00:00,6\n",
+        encoding="utf-8",
+    )
+    history, problems = read_history(path, MADRID, 1800)
+    assert history is not None
+    assert [str(p) for p in problems] == [
+        f"{path}: interval_start: warning: 4 rows lie in an hour that clocks repeat in "
+        "Europe/Madrid: the first row of each interval is taken as summer time, its repeat as "
+        "winter time"
+    ]
+    starts = history.rows["start_s"].to_numpy()
+    assert (np.diff(starts) == 1800).all()  # six consecutive half-hours of real time
+    assert history.rows["volume"].tolist() == [1, 2, 3, 4, 5, 6]
+
+
+def test_unknown_holiday_country_is_a_one_line_error(trended: Path, tmp_path: Path) -> None:
+    code, _, err = run_cli(
+        "forecast", str(trended), "--timezone", ZONE, "--start", "2026-05-25",
+        "--holidays", "XX", "--out", str(tmp_path / "o"),
+    )  # fmt: skip
+    assert code == 2
+    assert err.splitlines() == [
+        "workbench forecast: --holidays: is not a country code the holidays package knows "
+        '(got "XX")'
+    ]
