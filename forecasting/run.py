@@ -166,8 +166,10 @@ def forecast(history: History, request: Request, special: SpecialDays) -> Foreca
     for begin, end, usual in gap_runs:
         gaps[(begin - first).days : (end - first).days + 1] = True
         warnings.append(
-            f"{history.file}: no contacts from {begin} to {end} although that weekday usually "
-            f"has {usual:.0f}: treated as missing data, not as days without contacts"
+            f"{history.file}: (file): warning: {_days_text(begin, end)} "
+            f"{'has' if begin == end else 'have'} no or few contacts although that weekday "
+            f"usually has {usual:.0f}: treated as missing data (a gap, or a day the export cut "
+            "short), not as days without contacts"
         )
     lead = (request.start - last).days - 1
     future_dates = [last + dt.timedelta(days=1 + d) for d in range(lead + request.days)]
@@ -188,7 +190,8 @@ def forecast(history: History, request: Request, special: SpecialDays) -> Foreca
         method = best.method if best is not None else "seasonal_average"
         if best is None:
             warnings.append(
-                f"{history.file}: channel {channel or '(all)'}: {days} days of history are too "
+                f"{history.file}: (file): warning: channel {channel or '(all)'}: {days} days of "
+                "history are too "
                 f"few to backtest a {request.days}-day horizon (needs {MIN_TRAINING_DAYS} + "
                 f"{request.days}); the seasonal average is used untested"
             )
@@ -284,6 +287,10 @@ def _channel_document(
             contacts["wait_s"].to_numpy()[mine], contacts["abandoned"].to_numpy()[mine]
         )
     return found
+
+
+def _days_text(begin: dt.date, end: dt.date) -> str:
+    return f"{begin}" if begin == end else f"{begin} to {end}"
 
 
 def _r(value: float) -> float | None:

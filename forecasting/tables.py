@@ -24,6 +24,9 @@ from forecasting.history import History
 GAP_SHARE = 0.0
 """A day is a gap in the history when it has at most this share of its weekday's median
 volume (over every channel) and is not a special day: no contacts at all."""
+PARTIAL_SHARE = 0.5
+"""The first or last day of the history is taken as cut short (an export that starts or ends
+within the day) when it has less than this share of its weekday's median volume."""
 
 
 @dataclass(frozen=True)
@@ -135,7 +138,9 @@ def find_gaps(
 ) -> list[tuple[dt.date, dt.date, float]]:
     """Runs of days without any contact whose weekday usually has some (each run: first day,
     last day, the weekday's median volume over every channel). These are most likely missing
-    data (an export gap, an outage of the logging), not days without customers."""
+    data (an export gap, an outage of the logging), not days without customers. The first and
+    last day count as missing too when they have less than ``PARTIAL_SHARE`` of their weekday's
+    usual volume (cut short by the export)."""
     totals = sum(np.nansum(t.volume, axis=1) for t in tables.values())
     assert isinstance(totals, np.ndarray)
     days = len(totals)
@@ -149,6 +154,8 @@ def find_gaps(
         if mine.any():
             usual[weekday == wd] = np.median(totals[mine])
     gap = ordinary & (totals <= GAP_SHARE * usual) & (usual > 0)
+    for end in (0, days - 1):
+        gap[end] |= ordinary[end] and totals[end] < PARTIAL_SHARE * usual[end]
     start = None
     for d in range(days + 1):
         if d < days and gap[d]:

@@ -250,10 +250,11 @@ def test_duplicates_clock_change_rows_and_gaps_are_reported(tmp_path: Path) -> N
     assert len(text) == 1 and "counted once" in text[0] and text[0].startswith(f"{path}: line ")
     assert history.rows["volume"].sum() == rows["volume"].sum()
     result = forecast(history, Request(dt.date(2026, 3, 9), 7, MADRID, 1800), SpecialDays())
+    usual = result.document["history"]["gaps"][0]["usual_volume"]
     assert result.warnings == [
-        f"{path}: no contacts from 2026-02-11 to 2026-02-12 although that weekday usually has "
-        f"{result.document['history']['gaps'][0]['usual_volume']:.0f}: treated as missing data, "
-        "not as days without contacts"
+        f"{path}: (file): warning: 2026-02-11 to 2026-02-12 have no or few contacts although "
+        f"that weekday usually has {usual:.0f}: treated as missing data (a gap, or a day the "
+        "export cut short), not as days without contacts"
     ]
 
 
@@ -445,3 +446,36 @@ def test_unknown_holiday_country_is_a_one_line_error(trended: Path, tmp_path: Pa
         "workbench forecast: --holidays: is not a country code the holidays package knows "
         '(got "XX")'
     ]
+
+
+def test_a_last_day_cut_short_by_the_export_is_missing_not_a_quiet_day(tmp_path: Path) -> None:
+    rows = interval_rows(rates(FIRST, 6 * 7, ZONE, 30, 800.0), seed=4)
+    cut = rows[rows["interval_start"] < "2026-02-15T09"]  # the last Sunday ends at 09:00
+    history, _ = read_history(write(cut, tmp_path / "cut.csv"), MADRID, 1800)
+    assert history is not None
+    result = forecast(history, Request(dt.date(2026, 2, 16), 14, MADRID, 1800), SpecialDays())
+    assert result.document["history"]["gaps"][0]["first"] == "2026-02-15"
+    assert "2026-02-15 has no or few contacts" in result.warnings[0]
+    day = result.rows["interval_start"].str[:10]
+    sundays = result.rows.groupby(day)["volume"].sum()[["2026-02-22", "2026-03-01"]]
+    whole = interval_rows(rates(FIRST, 6 * 7, ZONE, 30, 800.0), seed=4)
+    usual = whole[whole["interval_start"].str.startswith("2026-02-08")]["volume"].sum()
+    assert sundays.to_numpy() == pytest.approx([usual, usual], rel=0.25)
+
+
+def test_special_days_of_a_channel_the_history_lacks_are_a_warning(
+    trended: Path, tmp_path: Path
+) -> None:
+    special = tmp_path / "special.csv"
+    special.write_text("date,factor,channel\n2026-06-03,0,phone\n2026-06-04,2,fax\n")
+    code, _, err = run_cli(
+        "forecast", str(trended), "--timezone", ZONE, "--start", "2026-05-25",
+        "--special-days", str(special), "--out", str(tmp_path / "o"),
+    )  # fmt: skip
+    assert code == 0
+    assert err.splitlines() == [
+        "workbench forecast: --special-days: warning: fax is not a channel of the history; its "
+        "days are not used"
+    ]
+    written = pd.read_csv(tmp_path / "o" / "forecast.csv")
+    assert written.loc[written["interval_start"].str.startswith("2026-06-03"), "volume"].sum() == 0

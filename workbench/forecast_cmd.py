@@ -23,6 +23,7 @@ from workbench.app import (
     OverwriteOption,
     app,
     claimed,
+    err_console,
     fail,
     out_console,
     run_record,
@@ -110,6 +111,12 @@ def forecast(
         fail(history_problems)
     assert found is not None
     warn(history_problems)
+    channels = set(found.rows["channel"].unique())
+    for name in sorted({c for _, c in factors if c and c not in channels}):
+        report.warn(
+            "--special-days", f"{name} is not a channel of the history; its days are not used"
+        )
+    warn(report.problems)
     holiday_dates: dict[dt.date, str] = {}
     if holidays is not None:
         years = range(
@@ -132,7 +139,7 @@ def forecast(
         write_forecast(output.tmp, result)
         folder = output.commit({"input": str(history), **run_record(started, clock)})
     for line in result.warnings:
-        out_console.print(f"warning: {line}", markup=False, highlight=False, soft_wrap=True)
+        err_console.print(line, markup=False, highlight=False, soft_wrap=True)
     for name, entry in result.document["channels"].items():
         ours, naive = entry["backtest_wape_interval"], entry["seasonal_naive_wape_interval"]
         tested = (
