@@ -30,6 +30,10 @@ from forecasting.tables import DayTables, day_tables, find_gaps, local_dates, lo
 
 MIN_HISTORY_DAYS = 7
 """Local days of history needed to forecast at all."""
+BAND = (0.1, 0.9)
+"""Quantiles of the backtest's actual / forecast daily ratio that bound the forecast band."""
+CHART_HISTORY_DAYS = 12 * 7
+"""Days of history shown before the forecast in the chart."""
 
 
 class ForecastError(Exception):
@@ -55,13 +59,16 @@ class Forecast:
     ``volume`` (expected contacts in the interval), and ``channel``, ``region``, ``aht`` [s]
     where the history has them. ``backtest``: one row per channel and method (see
     ``forecasting.backtest``). ``document``: what ``forecast.json`` holds. ``warnings``: one
-    line each, for the planner.
+    line each, for the planner. ``daily``: daily totals per channel for the chart: ``channel``,
+    ``date`` (local), ``kind`` (``history`` or ``forecast``), ``volume``, and for the forecast
+    ``low`` and ``high``, its 80 % band (NaN when the method was not backtested).
     """
 
     rows: pd.DataFrame
     backtest: pd.DataFrame
     document: dict[str, Any]
     warnings: list[str]
+    daily: pd.DataFrame
 
 
 def _training(
@@ -180,6 +187,7 @@ def forecast(history: History, request: Request, special: SpecialDays) -> Foreca
         .map(lambda t: t.isoformat())
     )
     frames: list[pd.DataFrame] = []
+    daily_frames: list[pd.DataFrame] = []
     score_rows: list[dict[str, Any]] = []
     channels: dict[str, Any] = {}
     for channel, table in tables.items():
@@ -212,9 +220,34 @@ def forecast(history: History, request: Request, special: SpecialDays) -> Foreca
         else:
             frames.append(pd.DataFrame({**base, "region": "", "volume": values, "aht": aht_values}))
         score_rows.extend(_score_row(channel, s, naive, method) for s in scores)
+        band = _band(best)
+        totals = np.bincount(out_grid.day, weights=values, minlength=request.days)
+        shown = slice(max(0, days - CHART_HISTORY_DAYS), days)
+        past = np.nansum(training.volume[shown], axis=1)
+        daily_frames += [
+            pd.DataFrame(
+                {
+                    "channel": channel or "(all)",
+                    "date": dates[shown],
+                    "kind": "history",
+                    "volume": np.where(gaps[shown], np.nan, past),
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "channel": channel or "(all)",
+                    "date": [request.start + dt.timedelta(days=d) for d in range(request.days)],
+                    "kind": "forecast",
+                    "volume": totals,
+                    "low": totals * band[0],
+                    "high": totals * band[1],
+                }
+            ),
+        ]
         channels[channel or "(all)"] = _channel_document(
             history, channel, method, parameters, best, naive, training, values
         )
+        channels[channel or "(all)"]["daily_band_80"] = [_r(band[0]), _r(band[1])]
     rows = pd.concat(frames, ignore_index=True)
     rows["volume"] = rows["volume"].round(4)
     columns = ["interval_start", "volume"]
@@ -254,7 +287,22 @@ def forecast(history: History, request: Request, special: SpecialDays) -> Foreca
         "channels": channels,
         "warnings": warnings,
     }
-    return Forecast(rows[columns], pd.DataFrame(score_rows), document, warnings)
+    daily = pd.concat(daily_frames, ignore_index=True)
+    return Forecast(rows[columns], pd.DataFrame(score_rows), document, warnings, daily)
+
+
+def _band(best: Score | None) -> tuple[float, float]:
+    """The ``BAND`` quantiles of actual / forecast daily totals in the backtest of the chosen
+    method (an empirical prediction interval, Hyndman & Athanasopoulos section 5.5); NaN when
+    it was not backtested."""
+    if best is None:
+        return math.nan, math.nan
+    actual, predicted = best.daily
+    usable = predicted > 0
+    if usable.sum() < 7:
+        return math.nan, math.nan
+    low, high = np.quantile(actual[usable] / predicted[usable], BAND)
+    return float(low), float(high)
 
 
 def _channel_document(

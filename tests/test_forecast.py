@@ -163,6 +163,25 @@ def test_five_minute_history_is_added_up_to_thirty_minute_intervals(tmp_path: Pa
     written = pd.read_csv(out / "forecast.csv")
     assert list(written.columns) == ["interval_start", "volume"]
     assert len(written) == 7 * 48
+    # the chart: a self-contained page (Vega inlined, nothing fetched) and a PNG
+    page = (out / "forecast.html").read_text(encoding="utf-8")
+    assert "<script src=" not in page and "vegaEmbed" in page
+    spec = json.loads(page.split('id="chart-spec">')[1].split("</script>")[0])
+    (values,) = spec["datasets"].values()  # Altair keeps inline data as a named dataset
+    assert {v["kind"] for v in values} == {"history", "forecast"}
+    forecast_days = [v for v in values if v["kind"] == "forecast"]
+    assert len(forecast_days) == 7
+    assert sum(v["volume"] for v in forecast_days) == pytest.approx(written["volume"].sum())
+    assert all(v["low"] <= v["high"] for v in forecast_days)
+    assert (out / "forecast.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert sorted(manifest["files"]) == [
+        "backtest.csv",
+        "forecast.csv",
+        "forecast.html",
+        "forecast.json",
+        "forecast.png",
+    ]
 
 
 def test_history_coarser_than_or_not_dividing_the_interval_is_refused(tmp_path: Path) -> None:

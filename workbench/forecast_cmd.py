@@ -2,7 +2,8 @@
 per-contact records) from history and write a forecast a scenario's channel uses unchanged.
 
 Parse -> read the history (every problem one line, exit 2) -> backtest and forecast -> write
-``forecast.csv``, ``backtest.csv``, ``forecast.json`` and ``manifest.json`` into a claimed
+``forecast.csv``, ``backtest.csv``, ``forecast.json``, ``forecast.html`` and ``forecast.png``
+(``workbench.forecast_chart``) and ``manifest.json`` into a claimed
 output folder (``simulation.output``: nothing half-written is left).
 """
 
@@ -137,6 +138,14 @@ def forecast(
         except ForecastError as error:
             fail([Problem(str(history), "(file)", str(error))])
         write_forecast(output.tmp, result)
+        # imported here: Altair takes seconds to import, which a bad history should not pay
+        from workbench.forecast_chart import forecast_chart, forecast_html, forecast_png
+
+        chart = forecast_chart(result.daily)
+        (output.tmp / "forecast.html").write_text(
+            forecast_html(chart, result.document), encoding="utf-8"
+        )
+        (output.tmp / "forecast.png").write_bytes(forecast_png(chart))
         folder = output.commit({"input": str(history), **run_record(started, clock)})
     for line in result.warnings:
         err_console.print(line, markup=False, highlight=False, soft_wrap=True)
