@@ -21,6 +21,7 @@ def forecast_chart(daily: pd.DataFrame) -> alt.FacetChart:
     """One panel per channel: history (grey), forecast (blue) and its band (shaded)."""
     frame = daily.assign(date=pd.to_datetime(daily["date"]).dt.strftime("%Y-%m-%d"))
     frame = frame.astype(object).where(frame.notna(), None)
+    records = [{str(k): v for k, v in row.items()} for row in frame.to_dict(orient="records")]
     base = alt.Chart().encode(x=alt.X("date:T", title="local day"))
     band = (
         base.transform_filter(alt.datum.kind == "forecast")
@@ -37,7 +38,7 @@ def forecast_chart(daily: pd.DataFrame) -> alt.FacetChart:
         tooltip=["channel:N", "date:T", "kind:N", alt.Tooltip("volume:Q", format=",.0f")],
     )
     return (
-        alt.layer(band, lines, data=alt.InlineData(values=frame.to_dict(orient="records")))
+        alt.layer(band, lines, data=alt.InlineData(values=records))
         .properties(width=820, height=180)
         .facet(row=alt.Row("channel:N", title=None))
         .resolve_scale(y="independent")
