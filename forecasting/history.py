@@ -84,19 +84,17 @@ def read_history(
     if text is None:
         return None, report.problems
     header = text.split("\n", 1)[0]
+    if "interval_start" not in header and "created_at" not in header:
+        report(
+            "header",
+            "needs interval_start and volume (per-interval counts) or created_at (per-contact "
+            "records)",
+        )
+        return None, report.problems
     kind: Literal["intervals", "contacts"] = "contacts" if "created_at" in header else "intervals"
     required = ("created_at",) if kind == "contacts" else INTERVAL_COLUMNS[:2]
     found = records(text, report, required, None)
     if found is None:
-        if "interval_start" not in header and "created_at" not in header:
-            report.problems.append(
-                Problem(
-                    report.file,
-                    "header",
-                    "needs interval_start and volume (per-interval counts) or created_at "
-                    "(per-contact records)",
-                )
-            )
         return None, report.problems
     if not found:
         report("(file)", "has no rows")

@@ -158,7 +158,8 @@ def forecast(history: History, request: Request, special: SpecialDays) -> Foreca
     days = (last - first).days + 1
     if days < MIN_HISTORY_DAYS:
         raise ForecastError(
-            f"the history covers {days} local days; at least {MIN_HISTORY_DAYS} are needed"
+            f"the history covers {days} local day{'s' if days != 1 else ''}; at least "
+            f"{MIN_HISTORY_DAYS} are needed"
         )
     if request.start <= last:
         raise ForecastError(

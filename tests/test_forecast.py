@@ -498,3 +498,23 @@ def test_special_days_of_a_channel_the_history_lacks_are_a_warning(
     ]
     written = pd.read_csv(tmp_path / "o" / "forecast.csv")
     assert written.loc[written["interval_start"].str.startswith("2026-06-03"), "volume"].sum() == 0
+
+
+def test_history_too_short_to_backtest_uses_the_seasonal_average_with_a_warning(
+    tmp_path: Path,
+) -> None:
+    rows = interval_rows(rates(FIRST, 3 * 7, ZONE, 30, 500.0), seed=2)
+    history, _ = read_history(write(rows, tmp_path / "short.csv"), MADRID, 1800)
+    assert history is not None
+    result = forecast(history, Request(dt.date(2026, 1, 26), 28, MADRID, 1800), SpecialDays())
+    entry = result.document["channels"]["(all)"]
+    assert entry["method"] == "seasonal_average"
+    assert entry["backtest_wape_interval"] is None and entry["forecast_error"] is None
+    assert "too few to backtest a 28-day horizon" in result.warnings[0]
+    assert set(result.backtest["note"]) == {"too little history for one backtest fold"}
+    # the three weeks are averaged: each weekday's forecast is its mean over them
+    day = result.rows["interval_start"].str[:10]
+    monday = result.rows.groupby(day)["volume"].sum()["2026-01-26"]
+    days = rows.assign(day=rows["interval_start"].str[:10]).groupby("day")["volume"].sum()
+    mondays = days[["2026-01-05", "2026-01-12", "2026-01-19"]]
+    assert monday == pytest.approx(mondays.mean(), rel=0.05)
