@@ -31,7 +31,7 @@ MAX_FORECAST_VOLUME = 1e6
 MAX_FORECAST_AHT_S = 86400.0
 """Longest mean handle time of a forecast row [s] (the schema's limit for handle_time.mean)."""
 
-FORECAST_COLUMNS = ("interval_start", "volume", "region", "aht")
+FORECAST_COLUMNS = ("interval_start", "volume", "region", "aht", "channel")
 ROSTER_COLUMNS = ("site", "shift", "start", "days", "agents")
 
 Grid = tuple[float, int]
@@ -104,11 +104,14 @@ def read_forecast(
     grid: Grid | None,
     problems: list[Problem],
     sources: Sources | None = None,
+    channel: str | None = None,
 ) -> Forecast | None:
     """Read one channel's forecast CSV; report problems against the CSV's own lines.
 
     ``grid`` (when the scenario is valid) is where the scenario's intervals start: a row that
     starts elsewhere is a warning, as is a row with the interval start and region of another.
+    A file with a ``channel`` column (as ``workbench forecast`` writes for several channels)
+    gives ``channel`` the rows whose channel is its name; the other rows are not read.
     """
     path = base / relative
     report = Collector(str(path), echo=False)
@@ -119,6 +122,10 @@ def read_forecast(
     row_regions: list[str | None] = []
     ahts: list[float | None] = []
     lines: list[int] = []
+    if found and "channel" in found[0][1]:
+        found = [(line, row) for line, row in found or [] if row.get("channel") == channel]
+        if not found and not report.problems:
+            report("(file)", f"has no row whose channel is {channel}")
     for line, row in found or []:
         where = f"line {line}"
         try:

@@ -267,7 +267,16 @@ def parse(
     channels = document.get("channels")
     for channel in channels if isinstance(channels, list) else []:
         if isinstance(channel, dict) and isinstance(channel.get("forecast"), str):
-            found = read_forecast(base, channel["forecast"], regions, grid, extra, sources)
+            name = channel.get("name")
+            found = read_forecast(
+                base,
+                channel["forecast"],
+                regions,
+                grid,
+                extra,
+                sources,
+                channel=name if isinstance(name, str) else None,
+            )
             if found is not None and isinstance(channel.get("name"), str):
                 forecasts[channel["name"]] = found
     problems.extend(extra)

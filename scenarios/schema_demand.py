@@ -175,8 +175,9 @@ class Channel(Model):
         description=(
             "Alternative to volume: CSV path (relative to the scenario file) with "
             "interval_start (ISO 8601 with offset, years 1900..2200), volume (0..1000000 "
-            "contacts in the interval), optional region and aht [s] (> 0, at most 86400). "
-            "Regular files of at most 20 MB."
+            "contacts in the interval), optional region and aht [s] (> 0, at most 86400), "
+            "optional channel (then only the rows of this channel are read, as from a "
+            "multi-channel workbench forecast). Regular files of at most 20 MB."
         ),
     )
     weekday_weights: tuple[Weight, ...] = Field(

@@ -563,8 +563,8 @@ def test_forecast_unknown_column(tmp_path: Path) -> None:
         tmp_path, "interval_start,volume,regoin\n2026-06-01T08:00:00+03:00,4,home\n"
     )
     assert lines == [
-        f"{csv_path}: header: column 3 is not one of interval_start, volume, region, aht; "
-        "did you mean 'region'?"
+        f"{csv_path}: header: column 3 is not one of interval_start, volume, region, aht, "
+        "channel; did you mean 'region'?"
     ]
 
 

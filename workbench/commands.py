@@ -3,6 +3,7 @@ its command on ``workbench.app.app`` (one module per command keeps them independ
 
 from workbench import (
     compare_cmd,  # noqa: F401
+    forecast_cmd,  # noqa: F401
     regress_cmd,  # noqa: F401
     report_cmd,  # noqa: F401
     sweep_cmd,  # noqa: F401
