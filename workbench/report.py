@@ -21,6 +21,7 @@ this one writes the page and the PNGs (and re-exports the names callers use).
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,9 +29,17 @@ from pathlib import Path
 import vl_convert
 
 from simulation.output import OutputError, write_file_atomic
-from workbench.report_charts import CHART_ERRORS, Chart, ReportChart, report_charts
+from workbench.report_charts import (
+    CHART_ERRORS,
+    Chart,
+    Loaded,
+    ReportChart,
+    load_scenario,
+    report_charts,
+)
 from workbench.report_folder import REQUIRED_FILES, ReportError, RunFolder, read_run
 from workbench.report_html import kpi_html, render_html, vega_bundle, vega_lite_version
+from workbench.report_roster import roster_html, roster_table
 
 __all__ = [
     "CHART_ERRORS",
@@ -82,6 +91,21 @@ def export_png(chart: Chart, path: Path, scale: float = PNG_SCALE) -> Path:
     return write_file_atomic(path, png, "chart")
 
 
+def _roster(loaded: Loaded, notes: list[str]) -> str:
+    """The roster section's table, or why it is missing (also as a note)."""
+    if loaded.scenario is None:
+        if loaded.problem and "has no scenario.toml" not in loaded.problem:
+            notes.append(f"roster: {loaded.problem}")
+            return f"<p>The roster cannot be shown: {html.escape(loaded.problem)}.</p>"
+        return ""
+    try:
+        table = roster_table(loaded.scenario)
+    except CHART_ERRORS as error:
+        notes.append(f"roster: {error}")
+        return f"<p>The roster cannot be shown: {html.escape(str(error))}.</p>"
+    return roster_html(table, people=bool(loaded.scenario.schedule_rows))
+
+
 def write_report(
     path: str | Path,
     png: bool = True,
@@ -93,7 +117,9 @@ def write_report(
     when the files cannot be written.
     """
     run = read_run(path)
-    chart_list, notes = report_charts(run)
+    loaded = load_scenario(run)
+    chart_list, notes = report_charts(run, loaded)
+    roster = _roster(loaded, notes)
     pngs: list[Path] = []
     png_names: dict[str, str] = {}
     try:
@@ -110,7 +136,9 @@ def write_report(
                 if on_chart is not None:
                     on_chart(c.name)
         target = write_file_atomic(
-            run.path / "report.html", render_html(run, chart_list, notes, png_names), "report"
+            run.path / "report.html",
+            render_html(run, chart_list, notes, png_names, roster),
+            "report",
         )
     except OutputError as error:
         raise ReportError(str(error)) from None
