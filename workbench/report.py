@@ -39,7 +39,7 @@ from workbench.report_charts import (
 )
 from workbench.report_folder import REQUIRED_FILES, ReportError, RunFolder, read_run
 from workbench.report_html import kpi_html, render_html, vega_bundle, vega_lite_version
-from workbench.report_roster import roster_html, roster_table
+from workbench.report_roster import roster_section
 
 __all__ = [
     "CHART_ERRORS",
@@ -99,11 +99,10 @@ def _roster(loaded: Loaded, notes: list[str]) -> str:
             return f"<p>The roster cannot be shown: {html.escape(loaded.problem)}.</p>"
         return ""
     try:
-        table = roster_table(loaded.scenario)
+        return roster_section(loaded.scenario)
     except CHART_ERRORS as error:
         notes.append(f"roster: {error}")
         return f"<p>The roster cannot be shown: {html.escape(str(error))}.</p>"
-    return roster_html(table, people=bool(loaded.scenario.schedule_rows))
 
 
 def write_report(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from collections.abc import Sequence
 from typing import cast
 
 import pandas as pd
@@ -91,15 +92,24 @@ def _cell(value: float, weekend: bool, blank: bool = True) -> str:
     return f'<td class="weekend">{text}</td>' if weekend else f"<td>{text}</td>"
 
 
-def roster_html(table: pd.DataFrame, people: bool = False) -> str:
+def roster_section(scenario: Scenario) -> str:
+    """The report's roster table of ``scenario``: every planning-clock date of the horizon is a
+    column (a date nobody works stays an empty column), plus the site-local dates just
+    outside it that shifts start on."""
+    dates = [d.isoformat() for d in Horizon.of(scenario).dates]
+    return roster_html(roster_table(scenario), bool(scenario.schedule_rows), dates)
+
+
+def roster_html(table: pd.DataFrame, people: bool = False, dates: Sequence[str] = ()) -> str:
     """``roster_table`` as an HTML table: a header row per site, one row per shift and start
     with the agents starting it on each date (blank: none), the site's total per date, and per
     row the agent-shifts and paid hours over the horizon. ``people``: the roster is a people
-    plan's schedule (the caption says people, not agents)."""
+    plan's schedule (the caption says people, not agents); ``dates``: ISO dates shown even
+    when nobody starts a shift on them."""
     e = html.escape
     if table.empty:
         return "<p>The roster is empty: no agent works in this run.</p>"
-    dates = sorted(set(table["date"]))
+    dates = sorted(set(table["date"]) | set(dates))
     weekend = [dt.date.fromisoformat(d).weekday() >= 5 for d in dates]
     keys = ["site", "shift", "start", "end"]
     wide = table.pivot_table(
