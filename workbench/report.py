@@ -1,12 +1,14 @@
 """``workbench report DIR``: one self-contained HTML page of a run folder, and a PNG per chart.
 
 The page (``DIR/report.html``) holds the KPI table of ``summary.json``, the charts of
-:mod:`workbench.charts` (service level per channel, day-by-hour heatmaps of service level and
+:mod:`workbench.charts` and :mod:`workbench.day_charts` (service level per channel by day with
+``p_meet`` and by interval a panel per day, day-by-hour heatmaps of service level and
 backlog, agents on duty against agents required, cost; the plans compared when ``plan.json`` is
 there), for a people plan the head count of ``people.csv`` and the schedule chart of
 ``schedule.csv`` (:mod:`workbench.report_people`, :mod:`workbench.people_charts`), and the
-scenario as run. The Vega, Vega-Lite and Vega-Embed libraries are inlined (the
-bundle of ``vl_convert.javascript_bundle``) and every chart's data is inline: the file opens
+roster as a table (:mod:`workbench.report_roster`). The Vega, Vega-Lite and Vega-Embed
+libraries are inlined (the bundle of ``vl_convert.javascript_bundle``) and every chart's data
+is inline: the file opens
 offline, from a mail attachment or a file share. Each chart is also written to
 ``DIR/charts/<name>.png`` by ``vl_convert.vegalite_to_png`` (no browser needed).
 
