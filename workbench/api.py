@@ -67,6 +67,7 @@ from workbench.compare import (
     HorizonMismatch,
     run_comparison,
 )
+from workbench.forecast_api import ForecastRun, example_history, forecast, use_forecast
 from workbench.formatting import show
 from workbench.whatif import (
     _days_text,
@@ -83,6 +84,7 @@ from workbench.whatif import (
 __all__ = [
     "COMPARISON_COLUMNS",
     "ComparisonResult",
+    "ForecastRun",
     "HorizonMismatch",
     "OptimizeError",
     "Plan",
@@ -94,6 +96,8 @@ __all__ = [
     "compare",
     "costs",
     "document",
+    "example_history",
+    "forecast",
     "iterations",
     "kpis",
     "load",
@@ -110,6 +114,7 @@ __all__ = [
     "set_people",
     "show",
     "simulate",
+    "use_forecast",
 ]
 
 
