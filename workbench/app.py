@@ -25,6 +25,7 @@ from simulation.executors import ExecutorError, ReplicationsFailed
 from simulation.output import Output, OutputError, claim_output
 from simulation.results import Results
 from simulation.runfolder import fill_run, is_run_folder
+from workbench.tables import segments_table
 from workbench.usage import OneLineErrors
 
 EXIT_OK, EXIT_DRIFT, EXIT_BAD_INPUT, EXIT_INFEASIBLE = 0, 1, 2, 3
@@ -276,3 +277,12 @@ def progress_bar() -> Progress:
         transient=False,
         disable=not err_console.is_terminal and os.environ.get("WORKBENCH_PROGRESS") != "1",
     )
+
+
+def print_segments(summary: dict[str, Any]) -> None:
+    """The segments below target, when the scenario has several regions or languages."""
+    segments = segments_table(summary)
+    if isinstance(segments, str):
+        out_console.print(segments, highlight=False, markup=False)
+    elif segments is not None:
+        out_console.print(segments)
