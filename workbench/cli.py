@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from scenarios.loader import check_file
+from scenarios.loader import check_file, read_raw
 from scenarios.problems import Problem
 from simulation import simulate as run_simulation
 from workbench import signals
@@ -34,14 +34,14 @@ from workbench.app import (
     fail,
     load_sources_or_exit,
     out_console,
-    print_segments,
+    print_kpis,
     progress_bar,
     save_run,
     warn,
 )
 from workbench.guards import ForceOption, ReplicationProgress, refuse_oversized
+from workbench.kpi_tables import contacts_line
 from workbench.quiet import quiet_libraries
-from workbench.tables import kpi_table
 
 
 @app.command()
@@ -112,11 +112,9 @@ def simulate(
         written = save_run(
             output, file, sources, scenario, results, started, clock, used_seed, count, workers
         )
-    out_console.print(kpi_table(results.summary))
-    print_segments(results.summary)
+    print_kpis(results, scenario, read_raw(file, sources.scenario))
     out_console.print(
-        f"{results.contacts:,} contacts in {time.perf_counter() - clock:.1f} s; "
-        f"results in {written}",
+        f"{contacts_line(results, scenario, time.perf_counter() - clock)}; results in {written}",
         highlight=False,
     )
 

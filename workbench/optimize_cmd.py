@@ -41,12 +41,12 @@ from workbench.app import (
     fail,
     load_sources_or_exit,
     out_console,
-    print_segments,
+    print_kpis,
     save_run,
     say_output_error,
 )
 from workbench.guards import ForceOption, refuse_oversized
-from workbench.tables import comparison_table, headcount_table, kpi_table
+from workbench.tables import comparison_table, headcount_table
 
 
 class PlanChoice(enum.StrEnum):
@@ -251,8 +251,7 @@ def _optimize(
     )
     if plan.scenario.schedule_rows:  # a plan of people: who to employ, first
         out_console.print(headcount_table(people_table(plan.scenario, plan.scenario.schedule_rows)))
-    out_console.print(kpi_table(plan.verified.summary))
-    print_segments(plan.verified.summary)
+    print_kpis(plan.verified, plan.scenario, raw)
     out_console.print(comparison_table(plan_json(plan)))
     verdict = "meets every target" if plan.meets_targets else "does NOT meet every target"
     power = plan.power.get("median")

@@ -30,10 +30,12 @@ def _plain(value: Any) -> Any:
 def sweep_chart(table: pd.DataFrame, keys: Sequence[str]) -> Any:
     """The KPI surface as an Altair chart.
 
-    One key: service level by channel along the key (line with its 95 % interval as a band) and
-    total cost beside it. Two keys: a service-level heatmap per channel (first key across,
-    second down) above a heatmap of total cost. More keys: the same heatmaps, one row per
-    combination of the remaining keys.
+    One key: service level by channel along the key (line with its 95 % interval as a band),
+    each channel's target share as a dashed rule in its colour, and total cost beside it. Two
+    keys: a service-level heatmap per channel (first key across, second down), the cells whose
+    mean service level is below the channel's target outlined, above a heatmap of total cost.
+    More keys: the same heatmaps, one row per combination of the remaining keys. The target
+    needs the table's ``target_share`` column (``met`` for the outline, else computed).
     """
     import altair as alt
 
@@ -55,6 +57,11 @@ def sweep_chart(table: pd.DataFrame, keys: Sequence[str]) -> Any:
         alt.Tooltip("cost_total:Q", format=",.0f", title="total cost"),
     ]
     costs = data.drop_duplicates("point")
+    targets = None
+    if "target_share" in data.columns:
+        targets = data.drop_duplicates("channel")[["channel", "target_share"]]
+        if "met" not in data.columns:
+            data["met"] = data["service_level"] >= data["target_share"]
     if len(keys) == 1:
         first = fields[keys[0]]
         numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in data[first])
@@ -81,8 +88,25 @@ def sweep_chart(table: pd.DataFrame, keys: Sequence[str]) -> Any:
             .mark_line(point=True, color="black")
             .encode(x=x, y=alt.Y("cost_total:Q", title="total cost"), tooltip=tooltip[:1])
         )
+        layers = band + line
+        title = "service level (95 % CI)"
+        if targets is not None:
+            rule = (
+                alt.Chart(targets)
+                .mark_rule(strokeDash=[6, 4], strokeWidth=1.5)
+                .encode(
+                    y=alt.Y("target_share:Q", axis=percent, title="service level"),
+                    color=alt.Color("channel:N"),
+                    tooltip=[
+                        alt.Tooltip("channel:N"),
+                        alt.Tooltip("target_share:Q", format=".0%", title="target"),
+                    ],
+                )
+            )
+            layers = band + line + rule
+            title = "service level (95 % CI); dashed: each channel's target"
         return alt.hconcat(
-            (band + line).properties(width=360, height=260, title="service level (95 % CI)"),
+            layers.properties(width=360, height=260, title=title),
             cost.properties(width=260, height=260, title="total cost"),
         )
     first, second = fields[keys[0]], fields[keys[1]]
@@ -105,10 +129,18 @@ def sweep_chart(table: pd.DataFrame, keys: Sequence[str]) -> Any:
         tooltip=tooltip,
     )
     text = cell.mark_text(fontSize=10).encode(text=alt.Text("service_level:Q", format=".0%"))
-    facet: dict[str, Any] = {"column": alt.Column("channel:N", title="service level by channel")}
+    layers = heat + text
+    title = "service level by channel"
+    if targets is not None:
+        below = cell.transform_filter(alt.datum.met == False).mark_rect(  # noqa: E712
+            fill=None, stroke="black", strokeWidth=2
+        )
+        layers = heat + below + text
+        title = "service level by channel (outlined: below the channel's target)"
+    facet: dict[str, Any] = {"column": alt.Column("channel:N", title=title)}
     if rest:
         facet["row"] = alt.Row("others:N", title=", ".join(rest))
-    sl = (heat + text).properties(width=160, height=160).facet(**facet)
+    sl = layers.properties(width=160, height=160).facet(**facet)
     cost_cell = alt.Chart(costs).encode(x=x, y=y)
     cost = (
         cost_cell.mark_rect().encode(
