@@ -9,6 +9,7 @@ from workbench import optimize_cmd  # noqa: F401
 from workbench import (
     compare_cmd,  # noqa: F401
     forecast_cmd,  # noqa: F401
+    headline_cmd,  # noqa: F401
     regress_cmd,  # noqa: F401
     report_cmd,  # noqa: F401
     sweep_cmd,  # noqa: F401

@@ -127,6 +127,61 @@ def _duration(seconds: float) -> str:
     return f"{minutes} min {rest:02d} s"
 
 
+class ProgressLines:
+    """The progress of an optimize on stderr, one line each: a round as it starts (with the
+    time spent and left), the solver's search every 10 s, and the round's plan."""
+
+    def __init__(self) -> None:
+        self.limit_s = 0.0
+        """The solver time limit of the round being solved [s]."""
+
+    def on_round(self, at: Round) -> None:
+        self.limit_s = at.time_limit_s
+        if at.number == 0:
+            left = "time left known after the first round"
+        else:
+            per_round = at.elapsed_s / at.number
+            # the rounds left, then the fresh-seed verification and the hand roster (about one)
+            estimate = min(per_round * (at.rounds - at.number + 1), at.budget_left_s)
+            left = f"at most about {_duration(estimate)} left"
+        err_console.print(
+            f"round {at.number + 1} of {at.rounds}: solving ({_duration(at.elapsed_s)} elapsed, "
+            f"{left}; solver limit {_duration(at.time_limit_s)})",
+            highlight=False,
+            markup=False,
+        )
+
+    def on_solver(self, progress: SolverProgress) -> None:
+        if math.isfinite(progress.best):
+            found = (
+                f"best {progress.best:,.0f}, bound {progress.bound:,.0f}, "
+                f"gap {100 * progress.gap:.2f}%"
+            )
+        else:
+            found = "no plan yet (presolve and root LP)"
+        err_console.print(
+            f"  solver {progress.elapsed_s:.0f} s of at most {self.limit_s:.0f} s: {found}",
+            highlight=False,
+            markup=False,
+        )
+
+    def on_iteration(self, iteration: Iteration) -> None:
+        solution = iteration.solution
+        assert solution is not None
+        # a plan that falls short has no gap on its cost (HiGHS's is on the penalised objective)
+        gap = (
+            "-"
+            if solution.mip_gap is None or solution.shortfalls
+            else f"{100 * solution.mip_gap:.2f}%"
+        )
+        err_console.print(
+            f"round {iteration.number + 1}: {solution.status}, cost {iteration.cost:,.0f} "
+            f"(gap {gap}, {solution.solve_s:.1f} s); {len(iteration.shorts)} of "
+            f"{iteration.judged_cells} cells short on the scenario seed",
+            highlight=False,
+        )
+
+
 def _is_lp_file(path: Path) -> bool:
     """An LP file as PuLP writes it (first line a ``\\* ... *\\`` comment): --lp may replace it."""
     try:
@@ -158,53 +213,7 @@ def _optimize(
 ) -> None:
     """The optimize command once its output folder is claimed."""
 
-    limits: list[float] = []
-
-    def on_round(at: Round) -> None:
-        limits[:] = [at.time_limit_s]
-        if at.number == 0:
-            left = "time left known after the first round"
-        else:
-            per_round = at.elapsed_s / at.number
-            # the rounds left, then the fresh-seed verification and the hand roster (about one)
-            estimate = min(per_round * (at.rounds - at.number + 1), at.budget_left_s)
-            left = f"at most about {_duration(estimate)} left"
-        err_console.print(
-            f"round {at.number + 1} of {at.rounds}: solving ({_duration(at.elapsed_s)} elapsed, "
-            f"{left}; solver limit {_duration(at.time_limit_s)})",
-            highlight=False,
-            markup=False,
-        )
-
-    def on_solver(progress: SolverProgress) -> None:
-        if math.isfinite(progress.best):
-            found = (
-                f"best {progress.best:,.0f}, bound {progress.bound:,.0f}, "
-                f"gap {100 * progress.gap:.2f}%"
-            )
-        else:
-            found = "no plan yet (presolve and root LP)"
-        err_console.print(
-            f"  solver {progress.elapsed_s:.0f} s of at most {limits[0]:.0f} s: {found}",
-            highlight=False,
-            markup=False,
-        )
-
-    def report(iteration: Iteration) -> None:
-        solution = iteration.solution
-        assert solution is not None
-        # a plan that falls short has no gap on its cost (HiGHS's is on the penalised objective)
-        gap = (
-            "-"
-            if solution.mip_gap is None or solution.shortfalls
-            else f"{100 * solution.mip_gap:.2f}%"
-        )
-        err_console.print(
-            f"round {iteration.number + 1}: {solution.status}, cost {iteration.cost:,.0f} "
-            f"(gap {gap}, {solution.solve_s:.1f} s); {len(iteration.shorts)} of "
-            f"{iteration.judged_cells} cells short on the scenario seed",
-            highlight=False,
-        )
+    lines = ProgressLines()
 
     # the LP file is written beside its destination and moved there only with the run folder
     lp_tmp = None if lp is None else lp.parent / f".{lp.name}.tmp-{os.getpid()}-0"
@@ -214,9 +223,9 @@ def _optimize(
                 scenario,
                 workers=workers,
                 lp_path=str(lp_tmp) if lp_tmp else None,
-                on_iteration=report,
-                on_round=on_round,
-                on_solver=on_solver,
+                on_iteration=lines.on_iteration,
+                on_round=lines.on_round,
+                on_solver=lines.on_solver,
                 max_iterations=max_iterations,
                 executor=executor,
                 address=address,
