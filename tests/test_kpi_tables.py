@@ -145,6 +145,14 @@ def test_compare_says_which_option_meets_each_target(tmp_path: Path) -> None:
     assert any(r[1] == "target 95% in 24h" for r in target)
     assert "few: misses voice" in result.output
     assert "many: meets every target" in result.output
+    # the closing count says what it counts
+    simulated = sum(
+        json.loads((tmp_path / "c" / option / "manifest.json").read_text())["contacts_simulated"]
+        for option in ("few", "many")
+    )
+    assert f"{simulated:,} contacts simulated (2 options x 3 replications, warm-up and " in (
+        result.output
+    )
 
 
 def test_sweep_table_says_which_points_meet_every_target(shop: Path, tmp_path: Path) -> None:

@@ -318,6 +318,8 @@ def compare(
         out_console.print(line, highlight=False, markup=False, soft_wrap=True)
     contacts = sum(r.contacts for r in comparison.results.values())
     out_console.print(
-        f"{contacts:,} contacts in {time.perf_counter() - clock:.1f} s; results in {written}",
+        f"{contacts:,} contacts simulated ({len(comparison.options)} options x "
+        f"{comparison.replications} replications, warm-up and cool-down included) in "
+        f"{time.perf_counter() - clock:.1f} s; results in {written}",
         highlight=False,
     )
