@@ -144,6 +144,33 @@ def test_people_limits_and_weekends_off_bind_the_model() -> None:
     assert 2 * weekend_off >= people
 
 
+def test_four_weeks_with_a_weekend_off_every_three_give_each_person_two() -> None:
+    """Over 4 weeks (cyclic, as the rotation and ``scenarios.rules`` judge them) with
+    ``weekends_off = { every = 3 }`` each person needs 2 weekends off: one in 3 a week (the
+    weekly rows alone) gives 4/3 per person, and the 28-day global-retail plan left 10 people
+    at Bogota without a whole weekend off in 3 weeks. The horizon's row asks for 2 per person,
+    and the rotation of the solved tours then breaks no rule."""
+    from optimizer.tours.people import plan_people
+
+    scenario = _shop(
+        [{**FULL_TIME, "weekends_off": {"every": 3}, "min_rest": "11h"}], max_agents=20, days=28
+    )
+    model, solution = _solved(scenario, exact=False)
+    by_week = [0.0, 0.0, 0.0, 0.0]
+    off = 0.0
+    for tour in model.problem.tours:
+        count = solution.tours.get(tour.name, 0)
+        by_week[tour.week] += count
+        off += count * (not tour.pattern[5] and not tour.pattern[6])
+    people = by_week[0]
+    assert people > 0 and off >= 2 * people
+    assert "weekends_off_full_time_tallinn" in model.prob.constraints
+    ctx = Context.of(scenario, 1, "local", None)
+    found = plan_people(scenario, ctx.tours, solution.tours)
+    broken = breaches(scenario, found.rows, cyclic=True)
+    assert [b for b in broken if b.rule == "weekends_off"] == []
+
+
 def test_weeks_keep_the_same_people() -> None:
     """Over two weeks, the people of the contract are as many in each week."""
     model, solution = _solved(_shop([FULL_TIME], max_agents=20, days=14), exact=False)

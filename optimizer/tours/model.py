@@ -11,7 +11,11 @@
   and at most the contract's ``people.max`` there (``people_max_<contract>_<site>``);
 * with ``weekends_off = { every = N }``, in each week at least one in N of them has the
   weekend off (``weekends_off_<contract>_<site>_<w>``), so that a rotation over N weeks can
-  give each one a whole weekend off (``tours.people`` rotates them).
+  give each one a whole weekend off (``tours.people`` rotates them); over W >= N weeks, whose
+  weekends wrap around as the rotation's do, each person needs ceil(W / N) weekends off (a
+  window of N weeks must hold one of them: one in N each week is not enough, e.g. 4 weeks
+  with N = 3 need 2 each, 1.33 on average from the weekly rows), so the weekends off of the
+  horizon are at least ceil(W / N) times its people (``weekends_off_<contract>_<site>``).
 
 The cost stays on the shift variables (a tour costs its shifts), so the objective is unchanged.
 """
@@ -83,6 +87,18 @@ def add_tours(model: Model) -> None:
                         _expr(terms),
                         pulp.LpConstraintGE,
                         name("weekends_off", contract, site, week),
+                        0.0,
+                    )
+                )
+            if len(weeks) >= every:
+                needed = -(-len(weeks) // every)  # ceil(W / N) weekends off per person
+                terms = [(v, 1.0) for tours in weeks.values() for v, off in tours if off]
+                terms += [(v, -float(needed)) for v, _ in first]
+                prob.addConstraint(
+                    pulp.LpConstraint(
+                        _expr(terms),
+                        pulp.LpConstraintGE,
+                        name("weekends_off", contract, site),
                         0.0,
                     )
                 )
