@@ -21,6 +21,7 @@ from simpy.events import Event
 from simulation.arrivals import ContactTable
 from simulation.floor import Agent, Floor
 from simulation.model import SimModel
+from simulation.settle import backlog_now, close
 from simulation.streams import Purpose, stream
 
 
@@ -156,7 +157,7 @@ def interval_clock(env: simpy.Environment, floor: Floor) -> Generator[Event, Any
         edge = min((k + 1) * floor.step, floor.length)
         if edge > env.now:
             yield env.timeout(edge - env.now)
-        for c, count in enumerate(floor.backlog_now()):
+        for c, count in enumerate(backlog_now(floor)):
             floor.backlog[c][k] = count
 
 
@@ -284,7 +285,7 @@ def run(
     env.process(source(env, floor))
     env.process(interval_clock(env, floor))
     advance(env, model.start_s, model.end_s, on_progress)
-    floor.close(agents)
+    close(floor, agents)
 
     n_c = len(model.channels)
     n_i = model.horizon.n_intervals

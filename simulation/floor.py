@@ -22,17 +22,17 @@ when an agent reaches them.
 from __future__ import annotations
 
 import math
-from array import array
 from collections import deque
 from collections.abc import Generator
 from typing import Any, cast
 
-import numpy as np
 import simpy
 from simpy.events import Event, Timeout
 
 from simulation.arrivals import ContactTable
+from simulation.counters import Counters
 from simulation.model import SimModel
+from simulation.records import ContactRecords
 
 INF = math.inf
 
@@ -74,50 +74,23 @@ class Agent:
         self.pending: Event | None = None
 
 
-class Floor:
-    """Queues, agents and counters of one replication; the routing rules are its methods."""
+class Floor(Counters):
+    """Queues and agents of one replication (counters: the base class); the routing rules are
+    its methods."""
 
     def __init__(
         self, env: simpy.Environment, model: SimModel, contacts: ContactTable, trace: bool
     ) -> None:
+        super().__init__(model)
         self.env = env
         self.model = model
-        horizon = model.horizon
-        self.length = horizon.length_s
-        self.step = float(horizon.interval_s)
-        n_i = horizon.n_intervals
-        n_c = len(model.channels)
         n_s = len(model.scenario.sites)
-        self.n_intervals = n_i
-        # contact attributes as typed arrays (8 bytes a value, no per-contact objects)
-        self.tq = array("d", contacts.t_queue_s.tobytes())
-        # start of the response clock: when the customer wrote for async kinds (the bot's time
-        # counts against the target), reaching the agent queue (escalation) for real time
-        is_async = ~np.array([c.real_time for c in model.channels], dtype=bool)[contacts.channel]
-        clock = contacts.t_queue_s - np.where(is_async, contacts.bot_s, 0.0)
-        self.clock = array("d", clock.tobytes())
-        self.chan = array("q", contacts.channel.astype(np.int64).tobytes())
-        self.queue_ix = array("q", contacts.queue.astype(np.int64).tobytes())
-        # segment: channel and customer region, row ``channel * regions + region``
-        n_r = len(model.scenario.regions)
-        segment = contacts.channel.astype(np.int64) * n_r + contacts.region.astype(np.int64)
-        self.seg = array("q", segment.tobytes())
-        self.handle = array("d", contacts.handle_s.tobytes())
-        patience = contacts.patience_s
-        deadline = contacts.t_queue_s + patience
-        callback_at = np.full(len(patience), INF)
-        for spec in model.channels:
-            if spec.callback is None:
-                continue
-            offer_after = spec.callback[0]
-            converts = (
-                (contacts.channel == spec.index) & contacts.callback & (patience > offer_after)
-            )
-            callback_at[converts] = contacts.t_queue_s[converts] + offer_after
-            deadline[converts] = INF
-        self.deadline = array("d", deadline.tobytes())
-        self.callback_at = array("d", callback_at.tobytes())
-        self.patience = array("d", patience.tobytes())
+        # contact attributes (simulation.records), aliased for speed
+        self.records = records = ContactRecords(model, contacts)
+        self.tq, self.clock, self.chan = records.tq, records.clock, records.chan
+        self.queue_ix, self.seg, self.handle = records.queue_ix, records.seg, records.handle
+        self.deadline, self.callback_at = records.deadline, records.callback_at
+        self.patience = records.patience
         # channel parameters
         self.real_time = [c.real_time for c in model.channels]
         self.target = [c.target_s for c in model.channels]
@@ -138,60 +111,9 @@ class Floor:
         self.partial: list[list[list[dict[Agent, None]]]] = [
             [[{} for _ in range(c.concurrency)] for c in model.channels] for _ in range(n_s)
         ]
-
-        # counters [channel][interval]
-        def grid() -> list[list[float]]:
-            return [[0.0] * n_i for _ in range(n_c)]
-
-        self.offered, self.answered, self.abandoned = grid(), grid(), grid()
-        self.short_abandoned, self.within, self.open_missed = grid(), grid(), grid()
-        self.wait_sum, self.backlog, self.started = grid(), grid(), grid()
-        self.in_service = grid()
-        self.offered_cb, self.answered_cb, self.within_cb = grid(), grid(), grid()
-        self.open_missed_cb = grid()
-        # counters [segment][interval]: the same split by customer region (and so language);
-        # the engine sums them into the per-queue (language group) counters
-        n_g = n_c * n_r
-
-        def segment_grid() -> list[list[float]]:
-            return [[0.0] * n_i for _ in range(n_g)]
-
-        self.s_offered, self.s_answered, self.s_within = (
-            segment_grid(),
-            segment_grid(),
-            segment_grid(),
-        )
-        self.s_abandoned, self.s_short_abandoned = segment_grid(), segment_grid()
-        self.s_open_missed, self.s_in_service = segment_grid(), segment_grid()
-        self.s_wait_sum = segment_grid()  # contacts started: s_answered + s_in_service
-        self.waits = [array("d") for _ in range(n_c)]
-        self.wait_interval = [array("q") for _ in range(n_c)]
-        self.productive = [[0.0] * n_i for _ in range(n_s)]
-        self.busy = [[0.0] * n_i for _ in range(n_s)]
         self.trace: list[tuple[float, str, int, str, int]] | None = [] if trace else None
 
     # -- bookkeeping -----------------------------------------------------------------------
-    def spread(self, row: list[float], t0: float, t1: float) -> None:
-        """Add the part of ``[t0, t1)`` inside the horizon to ``row`` by interval [s]."""
-        if t0 < 0.0:
-            t0 = 0.0
-        if t1 > self.length:
-            t1 = self.length
-        step = self.step
-        while t0 < t1:
-            k = int(t0 // step)
-            edge = (k + 1) * step
-            if edge > t1:
-                edge = t1
-            row[k] += edge - t0
-            t0 = edge
-
-    def interval(self, t: float) -> int:
-        """Interval index of time ``t``, or -1 outside the horizon."""
-        if 0.0 <= t < self.length:
-            return int(t // self.step)
-        return -1
-
     def log(self, event: str, contact: int, agent: int, at: float | None = None) -> None:
         """Append to the event log (only when tracing)."""
         assert self.trace is not None
@@ -445,57 +367,3 @@ class Floor:
         self.spread(self.productive[agent.site], agent.on_since, self.env.now)
         if self.trace is not None:
             self.log(why, -1, agent.ident)
-
-    def backlog_now(self) -> list[int]:
-        """Contacts waiting per channel now (abandoned ones excluded)."""
-        now = self.env.now
-        counts = [0] * len(self.names)
-        for q, waiting in enumerate(self.queues):
-            c = self.model.queues[q][0]
-            if self.real_time[c]:
-                counts[c] += sum(1 for j in waiting if self.deadline[j] > now)
-            else:
-                counts[c] += len(waiting)
-        return counts
-
-    def close(self, agents: list[Agent]) -> None:
-        """End of the run: settle contacts still waiting and agents still on the floor.
-
-        A contact still waiting counts as offered and missed (``open_missed``) once its target
-        has passed, whatever its kind; only one whose target has not passed yet is taken out of
-        ``offered`` (not judged). Async contacts still in handling are missed as well (the
-        cool-down is at least the async target, so their deadline has passed)."""
-        end = self.env.now
-        for waiting in self.queues:
-            for j in waiting:
-                c = self.chan[j]
-                k = self.interval(self.tq[j])
-                if k < 0:
-                    continue
-                if self.deadline[j] <= end:
-                    self.abandon(j)
-                elif self.callback_at[j] <= end:
-                    self.offered[c][k] -= 1
-                    self.s_offered[self.seg[j]][k] -= 1
-                    self.offered_cb[c][k] += 1
-                    if self.callback_at[j] + self.cb_within[c] <= end:
-                        self.open_missed_cb[c][k] += 1
-                elif self.clock[j] + self.target[c] <= end:
-                    # its target passed while it waited: offered, and missed
-                    self.open_missed[c][k] += 1
-                    self.s_open_missed[self.seg[j]][k] += 1
-                else:
-                    self.offered[c][k] -= 1  # still within its target: not judged yet
-                    self.s_offered[self.seg[j]][k] -= 1
-        for counts, missed in (
-            (self.in_service, self.open_missed),
-            (self.s_in_service, self.s_open_missed),
-        ):
-            for row, missed_row in zip(counts, missed, strict=True):
-                for k, value in enumerate(row):
-                    missed_row[k] += value
-        for agent in agents:
-            if agent.held > 0:
-                self.spread(self.busy[agent.site], agent.busy_since, end)
-            if agent.present:
-                self.spread(self.productive[agent.site], agent.on_since, end)
