@@ -97,6 +97,22 @@ class ReplicationResult:
     bot_time_sum_s: np.ndarray
     """Time those contacts spent with the bot before reaching the queue, per channel [s]."""
     contacts: int
+    handled: np.ndarray
+    """Contacts whose handling by an agent ended, per channel with ``resolution`` (0 for the
+    others) and interval in which they reached the queue."""
+    unresolved: np.ndarray
+    """Those of ``handled`` that come back as repeat contacts (``1 - fcr`` of them)."""
+    repeats: np.ndarray
+    """Repeat contacts arriving, per channel they come back on and interval of arrival (also
+    counted in ``arrived``)."""
+    redials: np.ndarray
+    """Redials (another try after abandoning) arriving, per channel and interval (also counted
+    in ``arrived``)."""
+    gave_up: np.ndarray
+    """Abandoned contacts whose customer did not try again, per channel with ``redial`` and
+    interval of the abandoned try."""
+    segment_repeats: np.ndarray
+    segment_redials: np.ndarray
     trace: list[tuple[float, str, int, str, int]] | None = None
 
 
@@ -234,7 +250,7 @@ def run(
     far, in (0, 1]; the results do not depend on it (see ``advance``).
     """
     env = simpy.Environment(initial_time=model.start_s)
-    floor = Floor(env, model, contacts, trace)
+    floor = Floor(env, model, contacts, trace, seed, replication)
     scenario = model.scenario
     n_s = len(scenario.sites)
     paid = np.zeros(n_s)
@@ -317,11 +333,12 @@ def run(
         ]
     )
     groups = _by_group(model, floor)
+    feedback = floor.feedback
     inside = (contacts.t_queue_s >= 0.0) & (contacts.t_queue_s < length)
     queued_channel = contacts.channel[inside]
     return ReplicationResult(
         replication=replication,
-        arrived=contacts.arrived.astype(float),
+        arrived=contacts.arrived + _grid(feedback.repeats, n_i) + _grid(feedback.redials, n_i),
         contained=contacts.contained.astype(float),
         bot_sessions=contacts.bot_sessions.astype(float),
         offered=np.array(floor.offered),
@@ -345,7 +362,9 @@ def run(
         group_abandoned=groups(floor.s_abandoned),
         group_short_abandoned=groups(floor.s_short_abandoned),
         group_open_missed=groups(floor.s_open_missed),
-        segment_arrived=contacts.segment_arrived.astype(float),
+        segment_arrived=contacts.segment_arrived
+        + _grid(feedback.s_repeats, n_i)
+        + _grid(feedback.s_redials, n_i),
         segment_offered=_grid(floor.s_offered, n_i),
         segment_answered=_grid(floor.s_answered, n_i),
         segment_within=_grid(floor.s_within, n_i),
@@ -366,6 +385,13 @@ def run(
         bot_time_sum_s=np.bincount(
             queued_channel, weights=contacts.bot_s[inside], minlength=n_c
         ).astype(float),
-        contacts=contacts.contacts,
+        contacts=contacts.contacts + feedback.created,
+        handled=_grid(feedback.handled, n_i),
+        unresolved=_grid(feedback.unresolved, n_i),
+        repeats=_grid(feedback.repeats, n_i),
+        redials=_grid(feedback.redials, n_i),
+        gave_up=_grid(feedback.gave_up, n_i),
+        segment_repeats=_grid(feedback.s_repeats, n_i),
+        segment_redials=_grid(feedback.s_redials, n_i),
         trace=sorted(floor.trace, key=lambda e: e[0]) if floor.trace is not None else None,
     )

@@ -31,6 +31,7 @@ from simpy.events import Event, Timeout
 
 from simulation.arrivals import ContactTable
 from simulation.counters import Counters
+from simulation.feedback import Feedback
 from simulation.model import SimModel
 from simulation.records import ContactRecords
 
@@ -79,7 +80,13 @@ class Floor(Counters):
     its methods."""
 
     def __init__(
-        self, env: simpy.Environment, model: SimModel, contacts: ContactTable, trace: bool
+        self,
+        env: simpy.Environment,
+        model: SimModel,
+        contacts: ContactTable,
+        trace: bool,
+        seed: int = 0,
+        replication: int = 0,
     ) -> None:
         super().__init__(model)
         self.env = env
@@ -100,6 +107,10 @@ class Floor(Counters):
         self.shared = [c.shared for c in model.channels]
         self.cb_within = [c.callback[2] if c.callback else INF for c in model.channels]
         self.names = [c.name for c in model.channels]
+        self.redials = [c.redial is not None for c in model.channels]
+        self.resolves = [c.resolution is not None for c in model.channels]
+        # repeats and redials (simulation.feedback): contacts created during the run
+        self.feedback = Feedback(self, model, seed, replication)
         # routing structures
         self.queues: list[deque[int]] = [deque() for _ in model.queues]
         self.queue_sites = model.queue_sites
@@ -143,6 +154,8 @@ class Floor(Counters):
             best = self._least_loaded(q, c)
         if best is None:
             self.queues[q].append(i)
+            if self.redials[c]:
+                self.feedback.watch(i)
             return
         if best.held == 0:
             del self.idle[best.site][best]
@@ -198,6 +211,8 @@ class Floor(Counters):
         c = self.chan[i]
         t_queue = self.tq[i]
         k = self.interval(t_queue)
+        if self.redials[c]:
+            self.feedback.waiting.discard(i)
         if self.callback_at[i] <= now:
             if k >= 0:
                 self.offered[c][k] -= 1
@@ -301,6 +316,8 @@ class Floor(Counters):
                 if now - self.clock[i] <= self.target[c]:
                     self.within[c][k] += 1
                     self.s_within[g][k] += 1
+        if self.resolves[c]:
+            self.feedback.resolve(i)
         if self.trace is not None:
             self.log("finish", i, agent.ident)
         held = agent.held - 1

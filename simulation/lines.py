@@ -4,13 +4,13 @@ denominator of the channel's counting rule (``simulation.kpis``)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from simulation.engine import ReplicationResult
-from simulation.kpis import service_level_denominator
+from simulation.kpis import ratio, service_level_denominator
 from simulation.model import SimModel
 
 
@@ -37,6 +37,33 @@ class Line:
     wait_p90_all: np.ndarray
     backlog: np.ndarray
     sites: list[int] = field(default_factory=list)
+    feedback: dict[str, np.ndarray] = field(default_factory=dict)
+    """Repeats and redials (``simulation.feedback``): ``handled``, ``unresolved``, ``repeats``,
+    ``redials``, ``gave_up``, shape (reps, intervals); empty for a callback line (all 0)."""
+    resolves: bool = False
+    """The channel has a ``resolution`` (else its ``fcr`` is empty)."""
+
+    def fed(self, name: str) -> np.ndarray:
+        """The feedback counter ``name`` (zeros for a callback line)."""
+        found = self.feedback.get(name)
+        return np.zeros_like(self.offered) if found is None else found
+
+    def fcr(self, group: Callable[[np.ndarray], np.ndarray] = lambda values: values) -> np.ndarray:
+        """First-contact resolution ``1 - unresolved / handled`` per replication and cell, the
+        cells being the intervals summed by ``group`` (intervals by default); NaN without a
+        ``resolution`` or where nothing was handled."""
+        handled = group(self.fed("handled"))
+        if not self.resolves:
+            return np.full_like(handled, np.nan)
+        return 1.0 - ratio(group(self.fed("unresolved")), handled)
+
+    def attempts(self, reps: Sequence[ReplicationResult]) -> np.ndarray:
+        """Every try reaching the agent queue inside the horizon, per replication: the contacts
+        drawn up front, repeats and redials (0 for a callback line)."""
+        if ":" in self.name:
+            return np.zeros(len(reps))
+        c = self.channel
+        return np.array([r.queued[c] + r.repeats[c].sum() + r.redials[c].sum() for r in reps])
 
 
 def lines(model: SimModel, reps: Sequence[ReplicationResult]) -> list[Line]:
@@ -83,6 +110,11 @@ def lines(model: SimModel, reps: Sequence[ReplicationResult]) -> list[Line]:
                 np.array([r.wait_p90_all_s[c] for r in reps]),
                 stack("backlog_end", c),
                 sites,
+                {
+                    name: stack(name, c)
+                    for name in ("handled", "unresolved", "repeats", "redials", "gave_up")
+                },
+                spec.resolution is not None,
             )
         )
         if spec.callback is not None:

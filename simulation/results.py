@@ -70,6 +70,9 @@ INTERVAL_COLUMNS: dict[str, str] = {
     "backlog_end": "contacts waiting at the interval end",
     "agents_on_duty": "mean agents logged in and available (not on break/offline) with the skill",
     "occupancy": "busy time / available time of the agents with the skill",
+    "repeats": "repeat contacts arriving (unresolved earlier contacts coming back), in arrived",
+    "redials": "redials arriving (customers trying again after abandoning), in arrived",
+    "fcr": "first-contact resolution: resolved / handled by an agent; empty without resolution",
 }
 """The columns of ``intervals.csv`` with their meaning and units."""
 
@@ -163,6 +166,9 @@ def aggregate(
                 "backlog_end": line.backlog.mean(axis=0),
                 "agents_on_duty": prod.mean(axis=0) / horizon.interval_s,
                 "occupancy": mean_ci(ratio(bus, prod))[0],
+                "repeats": line.fed("repeats").mean(axis=0),
+                "redials": line.fed("redials").mean(axis=0),
+                "fcr": mean_ci(line.fcr())[0],
             }
         )
         frames.append(frame[list(INTERVAL_COLUMNS)])
@@ -206,6 +212,9 @@ def aggregate(
                 "backlog_end": [line.backlog[:, day_of == d][:, -1].mean() for d in range(n_days)],
                 "agents_on_duty": prod.mean(axis=0) / (interval_counts * horizon.interval_s),
                 "occupancy": mean_ci(ratio(bus, prod))[0],
+                "repeats": days(line.fed("repeats")).mean(axis=0),
+                "redials": days(line.fed("redials")).mean(axis=0),
+                "fcr": mean_ci(line.fcr(days))[0],
                 "p_meet": mean_ci(meets)[0],
             }
         )
@@ -215,6 +224,8 @@ def aggregate(
     # per replication, whole horizon
     rep_rows = []
     for line in reported:
+        attempts = line.attempts(reps)
+        fcr = line.fcr(lambda values: values.sum(axis=1, keepdims=True))
         for k, rep in enumerate(reps):
             answered = line.answered[k].sum()
             abandoned = line.abandoned[k].sum()
@@ -242,6 +253,11 @@ def aggregate(
                     else math.nan,
                     "occupancy": bus / prod if prod > 0 else math.nan,
                     "bot_cost": rep.bot_cost[line.channel] if ":" not in line.name else 0.0,
+                    "repeats": line.fed("repeats")[k].sum(),
+                    "redials": line.fed("redials")[k].sum(),
+                    "gave_up": line.fed("gave_up")[k].sum(),
+                    "attempts": attempts[k],
+                    "fcr": fcr[k, 0],
                 }
             )
     replications = pd.DataFrame(rep_rows)

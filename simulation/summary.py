@@ -54,6 +54,11 @@ def channel_summary(
             "asa_s": _number(rows["asa_s"].mean()),
             "abandon_rate": _number(rows["abandon_rate"].mean()),
             "occupancy": _number(rows["occupancy"].mean()),
+            "fcr": _number(rows["fcr"].mean()),
+            "repeats": _number(rows["repeats"].mean()),
+            "redials": _number(rows["redials"].mean()),
+            "attempts": _number(rows["attempts"].mean()),
+            "gave_up": _number(rows["gave_up"].mean()),
         }
         if ":" not in line.name:
             channels[line.name]["bot_time_s"] = _number(

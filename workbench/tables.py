@@ -17,7 +17,13 @@ def _num(value: float | None, digits: int = 1) -> str:
 
 
 def kpi_table(summary: dict[str, Any]) -> Table:
-    """Per-channel KPIs with the target and whether it is met, then sites and cost."""
+    """Per-channel KPIs with the target and whether it is met, then sites and cost; with
+    repeats or redials in the scenario, first-contact resolution (FCR) and the repeat and
+    redial contacts too."""
+    channels = summary["channels"].values()
+    feedback = any(
+        kpi.get("fcr") is not None or kpi.get("repeats") or kpi.get("redials") for kpi in channels
+    )
     table = Table(
         title=f"{summary['scenario']}: {summary['replications']} replications, "
         f"seed {summary['seed']}"
@@ -32,6 +38,7 @@ def kpi_table(summary: dict[str, Any]) -> Table:
         "ASA [s]",
         "abandon",
         "occupancy",
+        *(("FCR", "repeats", "redials") if feedback else ()),
     ):
         table.add_column(column, justify="left" if column == "channel" else "right", no_wrap=True)
     for name, kpi in summary["channels"].items():
@@ -48,6 +55,11 @@ def kpi_table(summary: dict[str, Any]) -> Table:
             _num(kpi["asa_s"]),
             _pct(kpi["abandon_rate"]),
             _pct(kpi["occupancy"]),
+            *(
+                (_pct(kpi.get("fcr")), _num(kpi.get("repeats"), 0), _num(kpi.get("redials"), 0))
+                if feedback
+                else ()
+            ),
         )
     table.add_section()
     for name, site in summary["sites"].items():
