@@ -174,8 +174,13 @@ class Redial(Model):
 class Resolution(Model):
     """First-contact resolution: contacts handled by an agent that come back unresolved."""
 
-    first_contact: Share = Field(
-        description="Share of contacts handled by an agent that are resolved (do not come back)."
+    first_contact: float = Field(
+        gt=0.0,
+        le=1.0,
+        description=(
+            "Share of contacts handled by an agent that are resolved (do not come back); above "
+            "0 (at 0 every contact would come back forever)."
+        ),
     )
     repeat_after: PositiveDuration = Field(
         le=MONTH_S, description="Mean of the exponential delay before a repeat contact, e.g. '1d'."
