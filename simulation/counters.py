@@ -54,6 +54,8 @@ class Counters:
         self.s_wait_sum = segment_grid()  # contacts started: s_answered + s_in_service
         self.waits = [array("d") for _ in range(n_c)]
         self.wait_interval = [array("q") for _ in range(n_c)]
+        # chat time: each chat's holding time, summed per channel and interval [s]
+        self.chat_s = grid()
         self.productive = [[0.0] * n_i for _ in range(n_s)]
         self.busy = [[0.0] * n_i for _ in range(n_s)]
 

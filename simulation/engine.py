@@ -111,6 +111,9 @@ class ReplicationResult:
     gave_up: np.ndarray
     """Abandoned contacts whose customer did not try again, per channel with ``redial`` and
     interval of the abandoned try."""
+    chat_s: np.ndarray
+    """Chat time held per chat channel (concurrency > 1) and interval: every chat's time in an
+    agent's hands [s] (0 for other channels)."""
     segment_repeats: np.ndarray
     segment_redials: np.ndarray
     trace: list[tuple[float, str, int, str, int]] | None = None
@@ -391,6 +394,7 @@ def run(
         repeats=_grid(feedback.repeats, n_i),
         redials=_grid(feedback.redials, n_i),
         gave_up=_grid(feedback.gave_up, n_i),
+        chat_s=_grid(floor.chat_s, n_i),
         segment_repeats=_grid(feedback.s_repeats, n_i),
         segment_redials=_grid(feedback.s_redials, n_i),
         trace=sorted(floor.trace, key=lambda e: e[0]) if floor.trace is not None else None,

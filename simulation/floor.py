@@ -123,6 +123,8 @@ class Floor(Counters):
             [[{} for _ in range(c.concurrency)] for c in model.channels] for _ in range(n_s)
         ]
         self.trace: list[tuple[float, str, int, str, int]] | None = [] if trace else None
+        self.holding_since: dict[int, float] = {}
+        """Chats in hand (concurrency > 1) and when they were taken [s]."""
 
     # -- bookkeeping -----------------------------------------------------------------------
     def log(self, event: str, contact: int, agent: int, at: float | None = None) -> None:
@@ -250,6 +252,7 @@ class Floor(Counters):
         agent.held = held
         concurrency = self.concurrency[c]
         if concurrency > 1:
+            self.holding_since[i] = now
             agent.holding = c
             group = self.partial[agent.site][c]
             if held > 1:
@@ -324,6 +327,7 @@ class Floor(Counters):
         agent.held = held
         concurrency = self.concurrency[c]
         if concurrency > 1:
+            self.spread(self.chat_s[c], self.holding_since.pop(i), now)
             group = self.partial[agent.site][c]
             if held + 1 < concurrency:
                 group[held + 1].pop(agent, None)

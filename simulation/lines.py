@@ -39,7 +39,10 @@ class Line:
     sites: list[int] = field(default_factory=list)
     feedback: dict[str, np.ndarray] = field(default_factory=dict)
     """Repeats and redials (``simulation.feedback``): ``handled``, ``unresolved``, ``repeats``,
-    ``redials``, ``gave_up``, shape (reps, intervals); empty for a callback line (all 0)."""
+    ``redials``, ``gave_up``, and the chat time held ``chat_s`` [s], shape (reps, intervals);
+    empty for a callback line (all 0)."""
+    concurrency: int = 1
+    """Chats an agent may hold at once (1: not a chat channel with concurrency)."""
     resolves: bool = False
     """The channel has a ``resolution`` (else its ``fcr`` is empty)."""
 
@@ -56,6 +59,13 @@ class Line:
         if not self.resolves:
             return np.full_like(handled, np.nan)
         return 1.0 - ratio(group(self.fed("unresolved")), handled)
+
+    def slot_occupancy(self, chat_s: np.ndarray, available_s: np.ndarray) -> np.ndarray:
+        """Share of chat slots used: chat time held / (available time x concurrency) of the
+        agents with the skill, per replication and cell; NaN unless concurrency > 1."""
+        if self.concurrency <= 1 or ":" in self.name:
+            return np.full_like(available_s, np.nan, dtype=float)
+        return ratio(chat_s, available_s * self.concurrency)
 
     def attempts(self, reps: Sequence[ReplicationResult]) -> np.ndarray:
         """Every try reaching the agent queue inside the horizon, per replication: the contacts
@@ -112,8 +122,16 @@ def lines(model: SimModel, reps: Sequence[ReplicationResult]) -> list[Line]:
                 sites,
                 {
                     name: stack(name, c)
-                    for name in ("handled", "unresolved", "repeats", "redials", "gave_up")
+                    for name in (
+                        "handled",
+                        "unresolved",
+                        "repeats",
+                        "redials",
+                        "gave_up",
+                        "chat_s",
+                    )
                 },
+                spec.concurrency,
                 spec.resolution is not None,
             )
         )

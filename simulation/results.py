@@ -73,6 +73,8 @@ INTERVAL_COLUMNS: dict[str, str] = {
     "repeats": "repeat contacts arriving (unresolved earlier contacts coming back), in arrived",
     "redials": "redials arriving (customers trying again after abandoning), in arrived",
     "fcr": "first-contact resolution: resolved / handled by an agent; empty without resolution",
+    "slot_occupancy": "chat: chat time held / (available time x concurrency) of the agents "
+    "with the skill; empty for other channels",
 }
 """The columns of ``intervals.csv`` with their meaning and units."""
 
@@ -169,6 +171,7 @@ def aggregate(
                 "repeats": line.fed("repeats").mean(axis=0),
                 "redials": line.fed("redials").mean(axis=0),
                 "fcr": mean_ci(line.fcr())[0],
+                "slot_occupancy": mean_ci(line.slot_occupancy(line.fed("chat_s"), prod))[0],
             }
         )
         frames.append(frame[list(INTERVAL_COLUMNS)])
@@ -215,6 +218,7 @@ def aggregate(
                 "repeats": days(line.fed("repeats")).mean(axis=0),
                 "redials": days(line.fed("redials")).mean(axis=0),
                 "fcr": mean_ci(line.fcr(days))[0],
+                "slot_occupancy": mean_ci(line.slot_occupancy(days(line.fed("chat_s")), prod))[0],
                 "p_meet": mean_ci(meets)[0],
             }
         )
@@ -258,6 +262,9 @@ def aggregate(
                     "gave_up": line.fed("gave_up")[k].sum(),
                     "attempts": attempts[k],
                     "fcr": fcr[k, 0],
+                    "slot_occupancy": line.slot_occupancy(
+                        np.array(line.fed("chat_s")[k].sum()), np.array(prod)
+                    ).item(),
                 }
             )
     replications = pd.DataFrame(rep_rows)

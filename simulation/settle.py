@@ -56,6 +56,8 @@ def close(floor: Floor, agents: list[Agent]) -> None:
         for row, missed_row in zip(counts, missed, strict=True):
             for k, value in enumerate(row):
                 missed_row[k] += value
+    for j, since in floor.holding_since.items():
+        floor.spread(floor.chat_s[floor.chan[j]], since, end)
     for agent in agents:
         if agent.held > 0:
             floor.spread(floor.busy[agent.site], agent.busy_since, end)

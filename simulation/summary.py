@@ -54,6 +54,7 @@ def channel_summary(
             "asa_s": _number(rows["asa_s"].mean()),
             "abandon_rate": _number(rows["abandon_rate"].mean()),
             "occupancy": _number(rows["occupancy"].mean()),
+            "slot_occupancy": _number(rows["slot_occupancy"].mean()),
             "fcr": _number(rows["fcr"].mean()),
             "repeats": _number(rows["repeats"].mean()),
             "redials": _number(rows["redials"].mean()),
