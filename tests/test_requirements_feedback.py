@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -14,6 +15,7 @@ import pytest
 from optimizer.queueing.erlang import erlang_a
 from optimizer.requirements import requirements
 from optimizer.requirements.feedback import delay_kernel
+from scenarios.loader import load
 from tests.factory import build_scenario, single_queue_raw
 
 
@@ -117,3 +119,27 @@ def test_redials_fixed_point_matches_erlang_a() -> None:
     assert volume * (1.0 - 0.5 * p) == pytest.approx(200.0, rel=1e-7)
     assert volume > float(base["arrivals"].iloc[10])
     assert math.isclose(table["arrivals"].sum(), 168 * volume, rel_tol=1e-9)
+
+
+def test_small_shop_with_redials_and_repeats_settles(tmp_path: Path) -> None:
+    """small-shop with phone redials (0.4 after 5 minutes) and phone repeats to email: the
+    staffing steps make the abandonment flip between rounds here, and the fixed point still
+    ends (capped rounds, the larger abandonment kept). Email receives 0.2 x the phone calls
+    handled on top of its 700 a week; phone grows by its redials."""
+    root = Path(__file__).resolve().parent.parent
+    text = (root / "scenarios" / "small-shop.toml").read_text(encoding="utf-8")
+    text = text.replace(
+        'target = { within = "30s", share = 0.80 }\n',
+        'target = { within = "30s", share = 0.80 }\nredial = { share = 0.4, after = "5m" }\n'
+        'resolution = { first_contact = 0.8, repeat_after = "1d", repeat_channel = "email" }\n',
+        1,
+    )
+    path = tmp_path / "shop.toml"
+    path.write_text(text, encoding="utf-8")
+    scenario = load(path)
+    table = requirements(scenario).table
+    phone = table[table["channel"] == "phone"]["arrivals"].sum()
+    email = table[table["channel"] == "email"]["arrivals"].sum()
+    assert 900.0 < phone < 900.0 / (1 - 0.4)
+    handled = email - 700.0
+    assert 0.2 * 900.0 * 0.5 < handled < 0.2 * phone

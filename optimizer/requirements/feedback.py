@@ -22,7 +22,9 @@ interval grid (:func:`delay_kernel`). Per channel, customer language and interva
 ``P`` fixed the map is linear with gain below 1 (``first_contact > 0``, and ``s P < 1`` at any
 staffing the requirements give), so it is solved by iteration to a relative change below
 ``TOLERANCE``; ``P`` is then recomputed from the new volume, until it changes by less than
-``TOLERANCE`` (``P`` hardly moves: staffing follows the volume).
+``TOLERANCE`` (``P`` hardly moves: staffing follows the volume). Staffing is a whole number,
+so near a step ``P`` may flip between two values from round to round: after ``MAX_ABANDON_ROUNDS``
+rounds the larger of the last two is kept (a little more redial volume, the safe side).
 
 In steady state with every contact handled and repeats on the same channel the total is
 ``B / first_contact`` (the geometric series ``B (1 + (1-f) + (1-f)^2 + ...)``); with redials
@@ -51,8 +53,11 @@ from scenarios.timeline import Horizon
 TOLERANCE = 1e-9
 """Relative change of the volume (and of the abandonment shares) at which iteration stops."""
 MAX_ROUNDS = 100_000
-"""Most iterations of either loop; reaching it is an error (it does not happen with valid
+"""Most iterations of the linear solve; reaching it is an error (it does not happen with valid
 input: the gain of the linear map is at most ``max(1 - first_contact, share)`` < 1)."""
+MAX_ABANDON_ROUNDS = 30
+"""Most updates of the abandonment shares (each one a linear solve and an Erlang A search per
+interval); then the larger of the last two is kept."""
 
 
 def delay_kernel(n: int, interval_s: float, mean_s: float) -> np.ndarray:
@@ -119,12 +124,14 @@ def _abandonment(
     if not channel.real_time or channel.patience is None:
         return out
     model = RealTimeModel.of(channel)
+    guess: int | None = None
     for g, t in zip(*np.nonzero(flow.arrivals > NO_ARRIVALS), strict=True):
         rate = float(flow.arrivals[g, t] / lengths_s[t])
         aht = float(flow.work[g, t] / flow.arrivals[g, t])
         key = (rate, aht)
         if key not in cache:
-            cache[key] = _abandon_share(model, model.required(rate, aht, None), rate, aht)
+            guess = model.required(rate, aht, guess)
+            cache[key] = _abandon_share(model, guess, rate, aht)
         out[g, t] = cache[key]
     return out
 
@@ -195,18 +202,20 @@ def with_feedback(
         if channel.redial is not None:
             kernels[f"redial:{channel.name}"] = delay_kernel(n, step, channel.redial.after)
     caches: dict[str, dict[tuple[float, float], float]] = {c.name: {} for c in scenario.channels}
-    for _ in range(MAX_ROUNDS):
+    for round_ in range(MAX_ABANDON_ROUNDS):
         _solve_linear(scenario, flows, kernels)
         change = 0.0
         for channel in scenario.channels:
             flow = flows[channel.name]
             abandon = _abandonment(channel, flow, lengths, caches[channel.name])
             change = max(change, float(np.abs(abandon - flow.abandon).max(initial=0.0)))
+            if round_ == MAX_ABANDON_ROUNDS - 1:
+                abandon = np.maximum(abandon, flow.abandon)  # flipping at a staffing step
             flow.abandon = abandon
         if change <= TOLERANCE:
             break
     else:
-        raise ValueError("the abandonment of repeat contacts and redials does not converge")
+        _solve_linear(scenario, flows, kernels)
     out = {}
     for channel in scenario.channels:
         base, flow = bases[channel.name], flows[channel.name]
