@@ -20,10 +20,10 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
 	  echo "chromium could not be installed: the report browser test will be skipped"
 
-## the main job: simulate the example scenario
+## the main job on the example, as a quick preview: optimize, compare the plan with the hand
+## roster (paired differences), write the report; three lines say where and what (README)
 run: $(STAMP)
-	$(BIN)/workbench validate scenarios/global-retail.toml
-	$(BIN)/workbench simulate scenarios/global-retail.toml --workers 2
+	$(BIN)/workbench headline scenarios/global-retail.toml --quick --workers 2
 
 ## the test suite (lint and types first)
 test: $(STAMP) browser lint

@@ -43,12 +43,15 @@ class ForecastError(Exception):
 @dataclass(frozen=True)
 class Request:
     """What to forecast: ``days`` local days of ``timezone`` from ``start``, in intervals of
-    ``interval_s`` seconds."""
+    ``interval_s`` seconds; by ``method`` (one of ``forecasting.methods.METHODS``) when given,
+    else by the method the backtest chooses per channel (benchmarks force a method to score
+    it out of sample)."""
 
     start: dt.date
     days: int
     timezone: ZoneInfo
     interval_s: int
+    method: str | None = None
 
 
 @dataclass(frozen=True)
@@ -197,7 +200,9 @@ def forecast(history: History, request: Request, special: SpecialDays) -> Foreca
         best = choose(scores)
         naive = next((s for s in scores if s.method == "seasonal_naive" and s.failed is None), None)
         method = best.method if best is not None else "seasonal_average"
-        if best is None:
+        if request.method is not None:
+            method = request.method
+        elif best is None:
             warnings.append(
                 f"{history.file}: (file): warning: channel {channel or '(all)'}: {days} days of "
                 "history are too "

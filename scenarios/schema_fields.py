@@ -64,6 +64,13 @@ def _slug(value: str) -> str:
     return value
 
 
+def _currency(value: str) -> str:
+    """A currency code: three capital letters (ISO 4217 form, e.g. EUR, USD, BRL)."""
+    if not re.fullmatch(r"[A-Z]{3}", value):
+        raise ValueError("must be a 3-letter currency code in capitals, e.g. 'EUR' or 'USD'")
+    return value
+
+
 def _positive(value: float) -> float:
     if value <= 0:
         raise ValueError("must be longer than zero")

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
 
-from scenarios.schema_fields import Duration, Model, TimeZone, _slug
+from scenarios.schema_fields import Duration, Model, TimeZone, _currency, _slug
 from scenarios.units import parse_duration
 
 FIRST_START = dt.date(1900, 1, 1)
@@ -35,6 +35,11 @@ class ScenarioInfo(Model):
     )
     timezone: TimeZone = Field(
         "UTC", description="IANA zone of the planning clock (days and interval labels)."
+    )
+    currency: Annotated[str, AfterValidator(_currency)] | None = Field(
+        None,
+        description="Currency of hourly_cost and cost_per_session, a 3-letter code such as "
+        "'EUR' (ISO 4217), shown with money in the terminal tables (none: plain numbers).",
     )
 
     @property

@@ -212,6 +212,15 @@ def test_optimize_with_few_iterations(shop: Scenario) -> None:
     schedule = api.schedule(plan)
     assert len(schedule) == len(plan.scenario.schedule_rows) > 0
     assert schedule["person"].nunique() == head["people"].iloc[-1]
+    # the verdicts side by side: the head count's total, the bot level, cost and verdict
+    side = api.plans({"eight": plan})
+    assert list(side.index) == ["eight"]
+    assert side.loc["eight", "people"] == head["people"].iloc[-1]
+    assert side.loc["eight", "hires"] == head["hires"].iloc[-1]
+    assert side.loc["eight", "chat_bot_share"] == plan.bot_levels["chat"]
+    assert side.loc["eight", "cost"] == pytest.approx(plan.cost)
+    assert side.loc["eight", "meets_targets"] == plan.meets_targets
+    assert side.loc["eight", "capacity_bound"] == plan.capacity_bound
 
 
 def test_set_people_lifts_or_sets_a_contracts_cap(shop: Scenario) -> None:

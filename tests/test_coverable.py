@@ -10,7 +10,7 @@ import random
 
 import pytest
 
-from optimizer.shifts.coverable import NO_SHIFT, NO_SITE, split_uncoverable
+from optimizer.shifts.coverable import NO_SHIFT, NO_SITE, at_levels, split_uncoverable
 from optimizer.shifts.milp import minimum_shortfall, solve
 from optimizer.shifts.model import build_model
 from optimizer.shifts.problem import AsyncNeed, Column, RealTimeNeed, ShiftProblem
@@ -51,6 +51,30 @@ def test_hours_without_a_shift_and_languages_without_a_site() -> None:
     # what is left is coverable: the plan meets it without a shortfall
     solution = solve(kept, mip_gap=0.0)
     assert solution.status == "optimal" and not solution.shortfalls
+
+
+def test_unserved_at_the_chosen_bot_level() -> None:
+    """Chat is open in intervals 0-3 only, but at bot level 0.45 the bot's recontacts arrive
+    in interval 4 too. Before solving, interval 4 is unserved at the worst level (0.45); once
+    the plan runs the bot at 0 nothing there is unserved (small-shop without its cap of eight
+    exited 3 naming 16 recontacts after 21:30 although its plan had no bot); at 0.45 the
+    amount reported is that level's."""
+    problem = ShiftProblem(
+        6,
+        3600.0,
+        (column("day", "A", [0, 1, 2, 3]),),
+        (
+            RealTimeNeed(
+                "chat", "any", ("A",), {0.0: (1, 2, 2, 1, 0, 0), 0.45: (1, 1, 1, 1, 0.4, 0)}
+            ),
+        ),
+    )
+    _, unserved = split_uncoverable(problem)
+    assert [(u.interval, u.amount) for u in unserved] == [(4, 0.4)]
+    assert at_levels(unserved, {"chat": 0.0}) == ()
+    assert [(u.interval, u.amount) for u in at_levels(unserved, {"chat": 0.45})] == [(4, 0.4)]
+    # a channel without a bot keeps what was found
+    assert at_levels(unserved, {}) == unserved
 
 
 @pytest.mark.parametrize("seed", range(20))

@@ -618,7 +618,11 @@ def test_a_solve_stopped_by_its_time_limit_is_not_called_infeasible() -> None:
     problem = milp_scale.build_problem()
     # 4 s: the LP for RENS stops at its 2 s (half the limit), the search has the other 2 s
     sol = solve_model(build_model(problem), "highs", time_limit_s=4.0, mip_gap=0.0)
-    assert sol.status in ("feasible", "optimal"), sol.message
+    # on a loaded machine (load 8) neither the search nor the rounding fallback may find a
+    # plan in 4 s: that is "failed, no plan found", still never "infeasible"
+    assert sol.status in ("feasible", "optimal", "failed"), sol.message
+    if sol.status == "failed":
+        assert "no plan found" in sol.message and "infeasib" not in sol.message
     if sol.shortfalls:
         assert "not proven necessary: the LP relaxation covers every need" in sol.message
     least = minimum_shortfall(build_model(problem))

@@ -16,7 +16,7 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"
-NOTEBOOKS = ["compare_staffing.ipynb", "what_if.ipynb"]
+NOTEBOOKS = ["compare_staffing.ipynb", "forecast_to_plan.ipynb", "what_if.ipynb"]
 
 LOGIC = (
     ast.FunctionDef,

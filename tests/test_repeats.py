@@ -215,3 +215,29 @@ def test_bad_input_is_one_line_exit_2(tmp_path: Path, extra: str, where: str) ->
     problems = [line for line in result.output.splitlines() if line.strip()]
     assert len(problems) == 1 and where in problems[0], result.output
     assert "Traceback" not in result.output
+
+
+def test_the_terminal_table_shows_fcr_repeats_and_redials() -> None:
+    """``kpi_tables.channel_table`` adds FCR, repeats and redials when a channel uses them,
+    with the summary's figures; without them the columns are left out."""
+    from rich.console import Console
+
+    from workbench.kpi_tables import channel_table
+
+    def rendered(raw: dict[str, Any]) -> str:
+        scenario = build_scenario(raw)
+        console = Console(width=250, record=True)
+        console.print(channel_table(simulate(scenario), scenario))
+        return console.export_text()
+
+    raw = single_queue_raw(agents=14, per_hour=200.0, days=1, replications=2)
+    raw["channels"][0]["resolution"] = {"first_contact": 0.8, "repeat_after": "2h"}
+    raw["channels"][0]["redial"] = {"share": 0.5, "after": "5m"}
+    scenario = build_scenario(raw)
+    kpi = simulate(scenario).summary["channels"]["c1"]
+    text = rendered(raw)
+    assert "FCR" in text and "repeats" in text and "redials" in text
+    assert f"{100 * kpi['fcr']:.1f}%" in text
+    assert f"{kpi['repeats']:,.0f}" in text
+    plain = rendered(single_queue_raw(agents=14, per_hour=200.0, days=1, replications=2))
+    assert "FCR" not in plain and "redials" not in plain

@@ -122,8 +122,11 @@ def test_report_holds_kpis_charts_and_scenario(simulated: Path) -> None:
     page = Page(html)
     specs = specs_of(html)
     names = [
+        "daily-service-level-phone",
         "service-level-phone",
+        "daily-service-level-chat",
         "service-level-chat",
+        "daily-service-level-email",
         "service-level-email",
         "heatmap-service-level",
         "heatmap-backlog-end",
@@ -137,21 +140,15 @@ def test_report_holds_kpis_charts_and_scenario(simulated: Path) -> None:
         assert f"<td>{name}</td><td>{kpi['offered']:,.0f}</td>" in html
         assert f"<td>{100 * kpi['service_level']['mean']:.1f} %</td>" in html
     assert f"<td>{summary['cost']['total']:,.0f}</td>" in html
-    # the scenario as run, escaped in a <pre>
-    scenario = (simulated / "scenario.toml").read_text()
-    assert (
-        "<pre>"
-        + scenario.replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace('"', "&quot;")
-        .replace("'", "&#x27;")
-        in html
-    )
-    # the specs carry their data: the phone chart has one row per interval of the horizon
+    # the roster as a table, not the scenario file (tests/test_report_weeks.py checks it)
+    text = html[: html.index('<script type="application/json"')]  # the page without its scripts
+    assert '<table class="roster">' in text and "<pre>" not in text
+    assert "[[roster]]" not in text and "From scenario.toml of the run folder." in html
+    # the specs carry their data: the phone chart has one row per interval of the horizon,
+    # drawn as seven panels of a day each
     phone = specs["chart-service-level-phone"]
-    band_data = phone["layer"][0]["data"]["name"]
-    assert len(phone["datasets"][band_data]) == 7 * 48
+    assert len(phone["datasets"][phone["data"]["name"]]) == 7 * 48
+    assert phone["facet"]["field"] == "day" and phone["columns"] == 7
     assert "Rosters compared" not in html  # no plan.json
 
 
@@ -200,7 +197,9 @@ def test_plan_comparison_when_plan_json_exists(optimized: Path) -> None:
         "verified (fresh seed)",
     ]
     assert table[-1]["cost"] == pytest.approx(plan["verification"]["cost"])
-    assert "optimized.toml (the verified roster and bot levels)" in html
+    assert "From optimized.toml of the run folder (the verified roster" in html
+    text = html[: html.index('<script type="application/json"')]  # the page without its scripts
+    assert '<table class="roster">' in text and "<pre>" not in text
     assert not (optimized / "charts").exists()  # --no-png
 
 
@@ -322,7 +321,10 @@ def test_damaged_intervals_leave_out_the_charts_they_break(simulated: Path, tmp_
     (copy / "intervals.csv").write_text("\n".join(lines) + "\n")
     result = runner.invoke(app, ["report", str(copy), "--no-png", "--overwrite"])
     assert result.exit_code == 0, result.output
-    assert "left out: Service level: phone: Invalid isoformat string: 'yesterday'" in result.output
+    assert (
+        "left out: Service level by interval: phone: Invalid isoformat string: 'yesterday'"
+        in result.output
+    )
     specs = specs_of((copy / "report.html").read_text())
     assert "chart-service-level-phone" not in specs and "chart-service-level-chat" in specs
 

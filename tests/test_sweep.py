@@ -26,8 +26,8 @@ from workbench.sweep import (
     run_sweep,
     set_key,
     sweep,
-    sweep_chart,
 )
+from workbench.sweep_chart import sweep_chart
 
 ROOT = Path(__file__).resolve().parent.parent
 GLOBAL_RETAIL = ROOT / "scenarios" / "global-retail.toml"

@@ -67,6 +67,7 @@ from workbench.compare import (
     HorizonMismatch,
     run_comparison,
 )
+from workbench.forecast_api import ForecastRun, example_history, forecast, use_forecast
 from workbench.formatting import show
 from workbench.whatif import (
     _days_text,
@@ -83,6 +84,7 @@ from workbench.whatif import (
 __all__ = [
     "COMPARISON_COLUMNS",
     "ComparisonResult",
+    "ForecastRun",
     "HorizonMismatch",
     "OptimizeError",
     "Plan",
@@ -94,11 +96,14 @@ __all__ = [
     "compare",
     "costs",
     "document",
+    "example_history",
+    "forecast",
     "iterations",
     "kpis",
     "load",
     "optimize",
     "people",
+    "plans",
     "roster",
     "row_index",
     "scale_handle_time",
@@ -109,6 +114,7 @@ __all__ = [
     "set_people",
     "show",
     "simulate",
+    "use_forecast",
 ]
 
 
@@ -339,3 +345,28 @@ def schedule(plan: Plan) -> pd.DataFrame:
     weekend flags. Empty for a plan of agent-shifts."""
     rows = plan.scenario.schedule_rows
     return schedule_table(plan.scenario, rows) if rows else pd.DataFrame()
+
+
+def plans(options: Mapping[str, Plan]) -> pd.DataFrame:
+    """The verdict and head count of several plans side by side, one row per option (label ->
+    plan): ``people``, ``hires``, ``releases`` and ``fte`` (the ``all`` row of ``people``;
+    missing for a plan of agent-shifts), ``bot_<channel>`` (containment, a share),
+    ``cost`` [currency, the plan's expected cost], ``meets_targets`` (the fresh-seed
+    verdict) and ``capacity_bound`` (True where ``max_agents`` or ``people.max``, not the
+    targets, stopped the optimizer)."""
+    records = []
+    for label, plan in options.items():
+        record: dict[str, object] = {"option": label}
+        heads = people(plan)
+        total = (
+            heads[(heads["site"] == "all") & (heads["contract"] == "all")] if len(heads) else heads
+        )
+        for column in ("people", "hires", "releases", "fte"):
+            record[column] = total[column].iloc[0] if len(total) else math.nan
+        for channel, level in plan.bot_levels.items():
+            record[f"{channel}_bot_share"] = level
+        record["cost"] = plan.cost
+        record["meets_targets"] = plan.meets_targets
+        record["capacity_bound"] = plan.capacity_bound
+        records.append(record)
+    return pd.DataFrame(records).set_index("option")

@@ -25,6 +25,8 @@ from simulation.executors import ExecutorError, ReplicationsFailed
 from simulation.output import Output, OutputError, claim_output
 from simulation.results import Results
 from simulation.runfolder import fill_run, is_run_folder
+from workbench.kpi_tables import channel_table, site_table, targets_as_written
+from workbench.tables import segments_table
 from workbench.usage import OneLineErrors
 
 EXIT_OK, EXIT_DRIFT, EXIT_BAD_INPUT, EXIT_INFEASIBLE = 0, 1, 2, 3
@@ -276,3 +278,20 @@ def progress_bar() -> Progress:
         transient=False,
         disable=not err_console.is_terminal and os.environ.get("WORKBENCH_PROGRESS") != "1",
     )
+
+
+def print_kpis(results: Results, scenario: Scenario, raw: dict[str, Any]) -> None:
+    """The KPI tables by channel and by site (``workbench.kpi_tables``; ``raw``, the parsed
+    file, gives the targets as written), then the segments below target."""
+    out_console.print(channel_table(results, scenario, targets_as_written(raw)))
+    out_console.print(site_table(results, scenario))
+    print_segments(results.summary)
+
+
+def print_segments(summary: dict[str, Any]) -> None:
+    """The segments below target, when the scenario has several regions or languages."""
+    segments = segments_table(summary)
+    if isinstance(segments, str):
+        out_console.print(segments, highlight=False, markup=False)
+    elif segments is not None:
+        out_console.print(segments)

@@ -1005,3 +1005,11 @@ def plan_chart(plan: Mapping[str, Any]) -> alt.LayerChart:
     return alt.LayerChart(layer=[bars, text]).properties(
         width=460, height=30 * max(1, len(order)), title="rosters compared"
     )
+
+
+def forecast_chart(daily: pd.DataFrame) -> alt.FacetChart:
+    """Daily totals per channel of a forecast (``api.forecast(...).daily``): the last weeks of
+    history, the forecast and its 80 % band [contacts a day], as in ``forecast.html``."""
+    from workbench.forecast_chart import forecast_chart as chart
+
+    return chart(daily)

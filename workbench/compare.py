@@ -316,14 +316,25 @@ def run_comparison(
         )
         for label, scenario in options.items()
     }
+    return compare_results(results, seed, count, confidence)
+
+
+def compare_results(
+    results: Mapping[str, Results], seed: int, replications: int, confidence: float = 0.95
+) -> ComparisonResult:
+    """The comparison of options already simulated on the same ``seed`` and ``replications``
+    (the first is the baseline): what ``run_comparison`` returns for the same options, seed
+    and replications, without simulating them again (``workbench headline`` compares the
+    simulations the optimizer ran)."""
+    labels = list(results)
     paired = paired_values({label: per_replication(r) for label, r in results.items()}, labels[0])
     return ComparisonResult(
         table=comparison_table(paired, confidence),
         values=paired,
-        results=results,
+        results=dict(results),
         baseline=labels[0],
         seed=seed,
-        replications=count,
+        replications=replications,
         confidence=confidence,
     )
 
@@ -342,11 +353,22 @@ def write_comparison(
     interval and daily tables, ``scenario.toml`` and its CSVs, its own manifest). ``inputs``
     maps each label to the bytes its files were read as and its own manifest.
     """
-    tmp = output.tmp
-    comparison.table.to_csv(tmp / "comparison.csv", index=False)
-    comparison.values.to_csv(tmp / "paired.csv", index=False)
+    fill_comparison(comparison, output.tmp, inputs)
+    return output.commit(manifest)
+
+
+def fill_comparison(
+    comparison: ComparisonResult,
+    folder: Path,
+    inputs: Mapping[str, tuple[Sources, dict[str, Any]]],
+) -> None:
+    """Write ``comparison.csv``, ``paired.csv`` and one run folder per option into the
+    existing ``folder`` (``write_comparison``, without the top manifest)."""
+    comparison.table.to_csv(folder / "comparison.csv", index=False)
+    comparison.values.to_csv(folder / "paired.csv", index=False)
     for label, results in comparison.results.items():
         sources, option_manifest = inputs[label]
-        (tmp / label).mkdir()
-        fill_run(tmp / label, results, sources.scenario, sources.inputs, manifest=option_manifest)
-    return output.commit(manifest)
+        (folder / label).mkdir()
+        fill_run(
+            folder / label, results, sources.scenario, sources.inputs, manifest=option_manifest
+        )

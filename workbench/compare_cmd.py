@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,9 +19,10 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from scenarios.loader import Sources, check_file
+from scenarios.loader import Sources, check_file, read_raw
 from scenarios.problems import Problem
 from scenarios.schema import Scenario
+from scenarios.units import format_duration
 from simulation.runner import Timed
 from workbench.app import (
     EXIT_BAD_INPUT,
@@ -52,6 +54,7 @@ from workbench.compare import (
     write_comparison,
 )
 from workbench.guards import ForceOption, refuse_oversized
+from workbench.kpi_tables import pct, share_text, targets_as_written
 
 KPI_LABELS = {
     "service_level": "SL",
@@ -95,9 +98,49 @@ def _interval(kpi: str, low: float, high: float) -> str:
     return f" [{low:,.{digits}f}, {high:,.{digits}f}]"
 
 
-def comparison_rich_table(comparison: ComparisonResult) -> Table:
+def _met(comparison: ComparisonResult, option: str, channel: str) -> str:
+    """``yes`` or ``NO``: whether ``option`` meets ``channel``'s target over the horizon (its
+    mean service level reaches the target share, as in ``summary.json``); ``-`` if it has no
+    such channel."""
+    kpi = comparison.results[option].summary["channels"].get(channel)
+    return "-" if kpi is None else ("yes" if kpi["met"] else "NO")
+
+
+def _target(comparison: ComparisonResult, channel: str, written: Mapping[str, str]) -> str:
+    """The baseline's target of ``channel`` as written in its file: ``80% in 20s``."""
+    kpi = comparison.results[comparison.baseline].summary["channels"].get(channel)
+    if kpi is None:
+        return "target"
+    within = written.get(channel) or format_duration(kpi["target"]["within_s"])
+    return f"target {share_text(kpi['target']['share'])} in {within}"
+
+
+def meets_lines(comparison: ComparisonResult) -> list[str]:
+    """One line per option: whether it meets every channel's target over the horizon, and
+    which channels miss theirs (``hand: misses voice (48.7% < 80%), chat (...)``)."""
+    lines = []
+    for option in comparison.options:
+        channels = comparison.results[option].summary["channels"]
+        missed = [
+            f"{name} ({pct(kpi['service_level']['mean'])} < {share_text(kpi['target']['share'])})"
+            for name, kpi in channels.items()
+            if not kpi["met"]
+        ]
+        lines.append(
+            f"{option}: meets every target"
+            if not missed
+            else f"{option}: misses " + ", ".join(missed)
+        )
+    return lines
+
+
+def comparison_rich_table(
+    comparison: ComparisonResult, written: Mapping[str, str] | None = None
+) -> Table:
     """Each option's mean with its 95 % interval, and for the options after the first their
-    paired difference from it (``*`` where that interval excludes 0)."""
+    paired difference from it (``*`` where that interval excludes 0); below each channel's
+    KPIs, whether each option meets the channel's target (``written``: the targets as the
+    baseline's file writes them, ``kpi_tables.targets_as_written``)."""
     level = f"{100 * comparison.confidence:g} %"
     table = Table(
         title=f"{len(comparison.options)} options on common random numbers: "
@@ -117,8 +160,19 @@ def comparison_rich_table(comparison: ComparisonResult) -> Table:
     }
     keys = comparison.table[["channel", "kpi"]].drop_duplicates().itertuples(index=False)
     previous = None
+
+    def target_row(channel: str) -> None:
+        cells = ["", _target(comparison, channel, written or {})]
+        for option in comparison.options:
+            cells.append(_met(comparison, option, channel))
+            if option != comparison.baseline:
+                cells.append("")
+        table.add_row(*(Text(cell) for cell in cells))
+
     for channel, kpi in keys:
         if previous is not None and channel != previous:
+            if previous != ALL:
+                target_row(previous)
             table.add_section()
         previous = channel
         cells = [str(channel) if channel != ALL else "cost", KPI_LABELS.get(kpi, kpi)]
@@ -135,6 +189,8 @@ def comparison_rich_table(comparison: ComparisonResult) -> Table:
                 mark = " *" if (low > 0 or high < 0) else ""
                 cells.append(_value(kpi, row["diff"], diff=True) + _interval(kpi, low, high) + mark)
         table.add_row(*(Text(cell) for cell in cells))
+    if previous is not None and previous != ALL:
+        target_row(previous)
     return table
 
 
@@ -256,9 +312,14 @@ def compare(
             **common,
         }
         written = write_comparison(comparison, output, manifest, inputs)
-    out_console.print(comparison_rich_table(comparison))
+    targets = targets_as_written(read_raw(files[0], read[0].scenario))
+    out_console.print(comparison_rich_table(comparison, targets))
+    for line in meets_lines(comparison):
+        out_console.print(line, highlight=False, markup=False, soft_wrap=True)
     contacts = sum(r.contacts for r in comparison.results.values())
     out_console.print(
-        f"{contacts:,} contacts in {time.perf_counter() - clock:.1f} s; results in {written}",
+        f"{contacts:,} contacts simulated ({len(comparison.options)} options x "
+        f"{comparison.replications} replications, warm-up and cool-down included) in "
+        f"{time.perf_counter() - clock:.1f} s; results in {written}",
         highlight=False,
     )

@@ -7,7 +7,8 @@ the unit chosen from the column's name, or, in the comparison tables (``table``,
 
 - percent (``0.34597`` -> ``34.6 %``): ``service_level`` and its interval, ``abandon_rate``,
   ``occupancy``, ``target_share``, ``missed_share``, ``p_meet``, ``containment``, any
-  ``*_share`` or ``*_rate``;
+  ``*_share`` or ``*_rate``; forecast accuracy: any ``*wape``, ``*mape``, ``wape_*``,
+  ``mape_*``, ``improvement``, ``forecast_error`` (a CV);
 - seconds (``12.3 s``): any ``*_s`` (``asa_s``, ``wait_p90_s``, ``target_within_s``);
 - money (``7,234``, no decimals, no symbol: the currency of the sites' ``hourly_cost``):
   ``cost``, ``objective``, any ``*_cost``;
@@ -42,6 +43,8 @@ _PERCENT = {
     "p_meet",
     "containment",
     "share",
+    "improvement",
+    "forecast_error",
 }
 _MONEY = {"cost", "objective", "labor_cost", "bot_cost", "total_cost", "simulated_cost"}
 _DIFF_COLUMNS = {"diff", "diff_ci_low", "diff_ci_high"}
@@ -51,7 +54,9 @@ _KPI_VALUE_COLUMNS = {"mean", "ci_low", "ci_high", "value", *_DIFF_COLUMNS}
 
 def unit_of(name: str) -> Unit:
     """The display unit of a column or KPI called ``name``."""
-    if name in _PERCENT or name.endswith(("_share", "_rate")) or name.startswith("service_level"):
+    if name in _PERCENT or name.endswith(("_share", "_rate", "wape", "mape")):
+        return "percent"
+    if name.startswith(("service_level", "wape_", "mape_")):
         return "percent"
     if name.endswith("_s"):
         return "seconds"

@@ -1,12 +1,14 @@
 """``workbench report DIR``: one self-contained HTML page of a run folder, and a PNG per chart.
 
 The page (``DIR/report.html``) holds the KPI table of ``summary.json``, the charts of
-:mod:`workbench.charts` (service level per channel, day-by-hour heatmaps of service level and
+:mod:`workbench.charts` and :mod:`workbench.day_charts` (service level per channel by day with
+``p_meet`` and by interval a panel per day, day-by-hour heatmaps of service level and
 backlog, agents on duty against agents required, cost; the plans compared when ``plan.json`` is
 there), for a people plan the head count of ``people.csv`` and the schedule chart of
 ``schedule.csv`` (:mod:`workbench.report_people`, :mod:`workbench.people_charts`), and the
-scenario as run. The Vega, Vega-Lite and Vega-Embed libraries are inlined (the
-bundle of ``vl_convert.javascript_bundle``) and every chart's data is inline: the file opens
+roster as a table (:mod:`workbench.report_roster`). The Vega, Vega-Lite and Vega-Embed
+libraries are inlined (the bundle of ``vl_convert.javascript_bundle``) and every chart's data
+is inline: the file opens
 offline, from a mail attachment or a file share. Each chart is also written to
 ``DIR/charts/<name>.png`` by ``vl_convert.vegalite_to_png`` (no browser needed).
 
@@ -21,6 +23,7 @@ this one writes the page and the PNGs (and re-exports the names callers use).
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,9 +31,17 @@ from pathlib import Path
 import vl_convert
 
 from simulation.output import OutputError, write_file_atomic
-from workbench.report_charts import CHART_ERRORS, Chart, ReportChart, report_charts
+from workbench.report_charts import (
+    CHART_ERRORS,
+    Chart,
+    Loaded,
+    ReportChart,
+    load_scenario,
+    report_charts,
+)
 from workbench.report_folder import REQUIRED_FILES, ReportError, RunFolder, read_run
 from workbench.report_html import kpi_html, render_html, vega_bundle, vega_lite_version
+from workbench.report_roster import roster_section
 
 __all__ = [
     "CHART_ERRORS",
@@ -82,6 +93,20 @@ def export_png(chart: Chart, path: Path, scale: float = PNG_SCALE) -> Path:
     return write_file_atomic(path, png, "chart")
 
 
+def _roster(loaded: Loaded, notes: list[str]) -> str:
+    """The roster section's table, or why it is missing (also as a note)."""
+    if loaded.scenario is None:
+        if loaded.problem and "has no scenario.toml" not in loaded.problem:
+            notes.append(f"roster: {loaded.problem}")
+            return f"<p>The roster cannot be shown: {html.escape(loaded.problem)}.</p>"
+        return ""
+    try:
+        return roster_section(loaded.scenario)
+    except CHART_ERRORS as error:
+        notes.append(f"roster: {error}")
+        return f"<p>The roster cannot be shown: {html.escape(str(error))}.</p>"
+
+
 def write_report(
     path: str | Path,
     png: bool = True,
@@ -93,7 +118,9 @@ def write_report(
     when the files cannot be written.
     """
     run = read_run(path)
-    chart_list, notes = report_charts(run)
+    loaded = load_scenario(run)
+    chart_list, notes = report_charts(run, loaded)
+    roster = _roster(loaded, notes)
     pngs: list[Path] = []
     png_names: dict[str, str] = {}
     try:
@@ -110,7 +137,9 @@ def write_report(
                 if on_chart is not None:
                     on_chart(c.name)
         target = write_file_atomic(
-            run.path / "report.html", render_html(run, chart_list, notes, png_names), "report"
+            run.path / "report.html",
+            render_html(run, chart_list, notes, png_names, roster),
+            "report",
         )
     except OutputError as error:
         raise ReportError(str(error)) from None

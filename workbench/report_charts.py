@@ -14,10 +14,33 @@ import pandas as pd
 
 from scenarios.loader import load
 from scenarios.problems import ScenarioError
-from workbench import charts, people_charts, plan_charts
+from scenarios.schema import Scenario
+from workbench import charts, day_charts, people_charts, plan_charts
 from workbench.report_folder import RunFolder
 
-Chart = alt.Chart | alt.LayerChart | alt.FacetChart
+Chart = alt.Chart | alt.LayerChart | alt.FacetChart | alt.VConcatChart
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """The run's scenario (``optimized.toml`` after optimize, else ``scenario.toml``), loaded
+    once for the staffing chart and the roster table; or why it is not there."""
+
+    scenario: Scenario | None
+    problem: str | None = None
+    """``scenario.toml does not load (...)``, or that the folder has none."""
+
+
+def load_scenario(run: RunFolder) -> Loaded:
+    """Load the scenario whose roster the run simulated (:attr:`RunFolder.roster_file`)."""
+    source = run.roster_file
+    if source is None:
+        return Loaded(None, "the folder has no scenario.toml")
+    try:
+        return Loaded(load(source))
+    except ScenarioError as error:
+        first = error.problems[0] if error.problems else error
+        return Loaded(None, f"{source.name} does not load ({first})")
 
 
 @dataclass(frozen=True)
@@ -46,8 +69,12 @@ CHART_ERRORS = (ValueError, KeyError, TypeError, IndexError, ArithmeticError)
 """What a chart built from damaged run files may raise: the chart is left out with a note."""
 
 
-def report_charts(run: RunFolder) -> tuple[list[ReportChart], list[str]]:
-    """The charts of a run folder, and a note for every chart left out (with the reason)."""
+def report_charts(
+    run: RunFolder, loaded: Loaded | None = None
+) -> tuple[list[ReportChart], list[str]]:
+    """The charts of a run folder, and a note for every chart left out (with the reason).
+    ``loaded``: the run's scenario, if already loaded (:func:`load_scenario`)."""
+    loaded = load_scenario(run) if loaded is None else loaded
     out: list[ReportChart] = []
     notes: list[str] = []
     taken: set[str] = set()
@@ -69,15 +96,35 @@ def report_charts(run: RunFolder) -> tuple[list[ReportChart], list[str]]:
 
     intervals = charts.with_targets(run.intervals, run.summary)
     lines = [c for c in run.summary["channels"] if c in set(intervals["channel"])]
+    daily = run.daily
+    replications = run.summary.get("replications")
+    if daily is None:
+        notes.append("service level by day: the folder has no daily.csv")
     for line in lines:
         target = run.summary["channels"][line]["target"]
+        goal = f"{target['share']:.0%} within {charts.duration_text(target['within_s'])}"
+        if daily is not None:
+            add(
+                f"daily-service-level-{line}",
+                f"Service level by day: {line}",
+                f"Each planning-clock day's service level (daily.csv), mean over replications "
+                f"with its 95 % interval; dashed: the target ({goal}). Below, p_meet: the share "
+                f"of replications in which that day reached the target share; the day's "
+                f"mean can miss the target while some replications meet it.",
+                partial(
+                    day_charts.daily_service_level_chart,
+                    daily,
+                    line,
+                    target["share"],
+                    replications,
+                ),
+            )
         add(
             f"service-level-{line}",
-            f"Service level: {line}",
-            f"Mean over replications by interval with its 95 % confidence band; dashed: "
-            f"the target ({target['share']:.0%} within "
-            f"{charts.duration_text(target['within_s'])}).",
-            partial(charts.service_level_chart, intervals, line),
+            f"Service level by interval: {line}",
+            f"One panel per planning-clock day, a week to a row (intervals.csv): mean over "
+            f"replications by interval with its 95 % band; dashed: the target ({goal}).",
+            partial(day_charts.interval_days_chart, intervals, line, target["share"]),
         )
     add(
         "heatmap-service-level",
@@ -98,7 +145,7 @@ def report_charts(run: RunFolder) -> tuple[list[ReportChart], list[str]]:
         "Roster of the run (expected productive agents: on shift, not on a planned break, net "
         "of absenteeism and offline time) stacked by site, against the analytic requirement "
         "(Erlang A/C, chat, async backlog) summed over channels at the simulated bot levels.",
-        lambda: _staffing(run, notes),
+        lambda: _staffing(run, loaded, notes),
     )
     add(
         "cost",
@@ -192,21 +239,16 @@ def _schedule(
     )
 
 
-def _staffing(run: RunFolder, notes: list[str]) -> Chart | None:
+def _staffing(run: RunFolder, loaded: Loaded, notes: list[str]) -> Chart | None:
     """Agents on duty against required, from the run's scenario; None (with a note) if the
     scenario cannot be loaded or does not match the intervals."""
-    source = run.roster_file
-    if source is None:
-        notes.append("agents on duty: the folder has no scenario.toml")
+    scenario, source = loaded.scenario, run.roster_file
+    if scenario is None or source is None:
+        notes.append(f"agents on duty: {loaded.problem}")
         return None
     try:
-        scenario = load(source)
         on_duty = charts.agents_on_duty(scenario)
         required = charts.agents_required(scenario)
-    except ScenarioError as error:
-        first = error.problems[0] if error.problems else error
-        notes.append(f"agents on duty: {source.name} does not load ({first})")
-        return None
     except (ValueError, ArithmeticError) as error:
         notes.append(f"agents on duty: the requirements cannot be computed ({error})")
         return None

@@ -44,6 +44,8 @@ class RunFolder:
     """``schedule.csv`` of a people plan (None when absent), checked by ``report_people``."""
     people: pd.DataFrame | None = None
     """``people.csv`` of a people plan (None when absent), checked by ``report_people``."""
+    daily: pd.DataFrame | None = None
+    """``daily.csv`` (None when absent: a folder of an older version)."""
 
     @property
     def roster_file(self) -> Path | None:
@@ -253,7 +255,7 @@ def read_run(path: str | Path) -> RunFolder:
     if plan is not None:
         _check_plan(plan)
     tables: dict[str, pd.DataFrame | None] = {}
-    for name in ("requirements", "costs"):
+    for name in ("requirements", "costs", "daily"):
         path = folder / f"{name}.csv"
         try:
             tables[name] = pd.read_csv(path) if path.is_file() else None
@@ -272,4 +274,5 @@ def read_run(path: str | Path) -> RunFolder:
         costs=tables["costs"],
         schedule=people_plan.schedule,
         people=people_plan.people,
+        daily=tables["daily"],
     )

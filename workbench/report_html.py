@@ -18,6 +18,7 @@ from workbench import charts
 from workbench.report_charts import ReportChart
 from workbench.report_folder import RunFolder
 from workbench.report_people import headcount_html
+from workbench.report_roster import ROSTER_STYLE
 
 _GLOBALS = "window.vegaEmbed = vegaEmbed; window.vega = vega; window.vegaLite = vegaLite;"
 
@@ -276,8 +277,10 @@ def render_html(
     chart_list: list[ReportChart],
     notes: list[str],
     png_names: dict[str, str] | None = None,
+    roster: str = "",
 ) -> str:
-    """The report page: manifest, KPI tables, plan, charts (Vega inlined) and scenario."""
+    """The report page: manifest, KPI tables, plan, charts (Vega inlined) and the roster
+    (``roster``: its section's HTML, :func:`workbench.report_roster.roster_html`)."""
     e = html.escape
     png_names = png_names or {}
     title = str(run.summary.get("scenario", run.path.name))
@@ -298,19 +301,23 @@ def render_html(
     note_html = (
         '<ul class="notes">' + "".join(f"<li>{e(n)}</li>" for n in notes) + "</ul>" if notes else ""
     )
-    scenario_parts = []
-    if run.optimized_text is not None:
-        scenario_parts.append(
-            "<h3>optimized.toml (the verified roster and bot levels)</h3>"
-            f"<pre>{e(run.optimized_text)}</pre>"
+    files = [
+        name
+        for name, text in (
+            ("optimized.toml", run.optimized_text),
+            ("scenario.toml", run.scenario_text),
         )
-    if run.scenario_text is not None:
-        heading = "scenario.toml (the input as given)" if run.optimized_text else "scenario.toml"
-        scenario_parts.append(f"<h3>{heading}</h3><pre>{e(run.scenario_text)}</pre>")
-    if not scenario_parts:
-        scenario_parts.append("<p>The folder holds no scenario.toml.</p>")
+        if text is not None
+    ]
+    source = (
+        f"<p>From {e(files[0])} of the run folder"
+        + (" (the verified roster; the input as given is scenario.toml)" if len(files) > 1 else "")
+        + ".</p>"
+        if files
+        else ""
+    )
     plan_section = f"<h2>Optimized plan</h2>{_plan_html(run.plan)}" if run.plan is not None else ""
-    style = _STYLE
+    style = _STYLE + ROSTER_STYLE
     if run.people is not None:
         plan_section += f"<h2>People</h2>{headcount_html(run.people, _table)}"
         style += _PEOPLE_STYLE
@@ -332,11 +339,12 @@ def render_html(
 with a 95 % Student-t interval over replications.</p>
 {kpi_html(run.summary)}
 {plan_section}
-<h2>Charts</h2>
+<h2 id="charts">Charts</h2>
 {note_html}
 {"".join(figures)}
-<h2>Scenario</h2>
-{"".join(scenario_parts)}
+<h2 id="roster">Roster</h2>
+{source}
+{roster or "<p>The folder holds no scenario.toml: no roster to show.</p>"}
 <p id="render-status" data-charts="{len(chart_list)}" data-drawn="0">Report generated
 {e(generated)} by workbench report; charts need JavaScript (inlined, no network).</p>
 <script type="application/json" id="chart-specs">{_json_script(specs)}</script>

@@ -16,12 +16,14 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
+from scenarios.loader import read_raw
 from scenarios.problems import Problem, ScenarioError
 from simulation.cache import CACHE_DIR, ReplicationCache
 from workbench.app import (
@@ -43,30 +45,60 @@ from workbench.app import (
     run_record,
 )
 from workbench.guards import ForceOption, refuse_oversized
+from workbench.kpi_tables import target_labels
 
 
 def _pct(value: Any) -> str:
     return "-" if value is None or value != value else f"{100 * value:.1f}%"
 
 
-def sweep_table(table: Any, keys: list[str], limit: int = 40) -> Table:
-    """Service level by channel and total cost, one row per point (the first ``limit``)."""
+def sweep_table(
+    table: Any, keys: list[str], limit: int = 40, targets: Mapping[str, str] | None = None
+) -> Table:
+    """Service level by channel with whether it meets the channel's target (``yes``/``NO``:
+    the mean over replications reaches the target share), whether the point meets every
+    target, and total cost; one row per point (the first ``limit``). ``targets``: each
+    channel's target as written (``80% in 20s``) for the column headers."""
     channels = list(dict.fromkeys(table["channel"]))
-    shown = Table(title="sweep: service level by channel (95 % CI in sweep.csv), total cost")
-    for column in (*keys, *channels, "total cost"):
+    shown = Table(
+        title="sweep: service level by channel and whether it meets the target (95 % CI in "
+        "sweep.csv), total cost"
+    )
+    for column in keys:
         shown.add_column(column, justify="right", no_wrap=True)
+    for channel in channels:
+        target = (targets or {}).get(channel)
+        shown.add_column(f"{channel} ({target})" if target else channel, justify="right")
+    shown.add_column("meets all", justify="right", no_wrap=True)
+    shown.add_column("total cost", justify="right", no_wrap=True)
     points = list(dict.fromkeys(table["point"]))
     for point in points[:limit]:
         rows = table[table["point"] == point]
         first = rows.iloc[0]
-        by_channel = dict(zip(rows["channel"], rows["service_level"], strict=True))
+        by_channel = {row["channel"]: row for _, row in rows.iterrows()}
+        cells = []
+        for channel in channels:
+            row = by_channel.get(channel)
+            cells.append(
+                "-"
+                if row is None
+                else f"{_pct(row['service_level'])} {'yes' if row['met'] else 'NO'}"
+            )
         shown.add_row(
             *(str(first[k]) for k in keys),
-            *(_pct(by_channel.get(c)) for c in channels),
+            *cells,
+            "yes" if bool(rows["met"].all()) else "NO",
             f"{first['cost_total']:,.0f}",
         )
+    meeting = [p for p in points if bool(table[table["point"] == p]["met"].all())]
+    caption = f"{len(meeting)} of {len(points)} points meet every target"
+    if meeting:
+        costs = table.drop_duplicates("point").set_index("point")["cost_total"]
+        cheapest = min(meeting, key=lambda p: costs[p])
+        caption += f"; the cheapest of them is point {cheapest} ({costs[cheapest]:,.0f})"
     if len(points) > limit:
-        shown.caption = f"... and {len(points) - limit} more points in sweep.csv"
+        caption += f"; ... and {len(points) - limit} more points in sweep.csv"
+    shown.caption = caption
     return shown
 
 
@@ -122,7 +154,8 @@ def sweep(
 ) -> None:
     """Simulate a grid of variants of FILE on common random numbers; write sweep.csv (one row
     per point and channel) and a chart of the KPI surface (sweep.html, sweep.png)."""
-    from workbench.sweep import plan_sweep, read_vary, run_sweep, write_sweep
+    from workbench.sweep import plan_sweep, read_vary, run_sweep
+    from workbench.sweep_chart import write_sweep
 
     _, sources = load_sources_or_exit(file)
     store = _cache_or_exit(str(file), cache, cache_dir)
@@ -190,7 +223,8 @@ def sweep(
             **run_record(started, clock),
         }
         written = write_sweep(run, output, manifest, sources)
-    out_console.print(sweep_table(run.table, list(plan.vary)))
+    targets = target_labels(plan.base, read_raw(file, sources.scenario))
+    out_console.print(sweep_table(run.table, list(plan.vary), targets=targets))
     out_console.print(
         f"{len(plan.points)} points x {plan.replications} replications: {run.computed:,} "
         f"simulated, {run.cached:,} from the cache, in {time.perf_counter() - clock:.1f} s; "

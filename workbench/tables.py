@@ -1,4 +1,5 @@
-"""Rich tables for the terminal, built from a run's ``summary.json`` dictionary."""
+"""Rich tables for the terminal: plans compared, head count, segments below target (the KPI
+tables are in ``workbench.kpi_tables``)."""
 
 from __future__ import annotations
 
@@ -14,80 +15,6 @@ def _pct(value: float | None) -> str:
 
 def _num(value: float | None, digits: int = 1) -> str:
     return "-" if value is None else f"{value:,.{digits}f}"
-
-
-def kpi_table(summary: dict[str, Any]) -> Table:
-    """Per-channel KPIs with the target and whether it is met, then sites and cost; with
-    repeats or redials in the scenario, first-contact resolution (FCR) and the repeat and
-    redial contacts too."""
-    channels = summary["channels"].values()
-    feedback = any(
-        kpi.get("fcr") is not None or kpi.get("repeats") or kpi.get("redials") for kpi in channels
-    )
-    table = Table(
-        title=f"{summary['scenario']}: {summary['replications']} replications, "
-        f"seed {summary['seed']}"
-    )
-    for column in (
-        "channel",
-        "offered",
-        "SL",
-        "SL 95% CI",
-        "target",
-        "met",
-        "ASA [s]",
-        "abandon",
-        "occupancy",
-        *(("FCR", "repeats", "redials") if feedback else ()),
-    ):
-        table.add_column(column, justify="left" if column == "channel" else "right", no_wrap=True)
-    for name, kpi in summary["channels"].items():
-        sl = kpi["service_level"]
-        low, high = sl["ci95"]
-        target = kpi["target"]
-        table.add_row(
-            name,
-            _num(kpi["offered"], 0),
-            _pct(sl["mean"]),
-            f"{_pct(low)}-{_pct(high)}",
-            f"{_pct(target['share'])}/{target['within_s']:g}s",
-            "yes" if kpi["met"] else "NO",
-            _num(kpi["asa_s"]),
-            _pct(kpi["abandon_rate"]),
-            _pct(kpi["occupancy"]),
-            *(
-                (_pct(kpi.get("fcr")), _num(kpi.get("repeats"), 0), _num(kpi.get("redials"), 0))
-                if feedback
-                else ()
-            ),
-        )
-    table.add_section()
-    for name, site in summary["sites"].items():
-        table.add_row(
-            f"site {name}",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            f"{_num(site['paid_hours'], 0)} h paid",
-            _pct(site["occupancy"]),
-        )
-    cost = summary["cost"]
-    table.add_section()
-    table.add_row(
-        "cost",
-        "",
-        "",
-        "",
-        "",
-        "",
-        f"labour {_num(cost['labor'], 0)}",
-        f"bot {_num(cost['bot'], 0)}",
-        f"total {_num(cost['total'], 0)}",
-    )
-    return table
 
 
 def comparison_table(plan: dict[str, Any]) -> Table:

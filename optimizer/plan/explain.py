@@ -128,10 +128,14 @@ def describe_times(intervals: list[int], horizon: Horizon, shown: int = 3) -> st
 
 
 def describe_unserved(
-    unserved: tuple[Unserved, ...], requirements: Requirements, horizon: Horizon
+    unserved: tuple[Unserved, ...],
+    requirements: Requirements,
+    horizon: Horizon,
+    levels: dict[str, float] | None = None,
 ) -> list[str]:
     """One line per channel and language group left unserved: why, how many contacts
-    (expected, before any bot), when, and what would serve them."""
+    (expected, at the bot level of ``levels`` (channel -> containment), or the most over the
+    levels when the channel has none there), when, and what would serve them."""
     table = requirements.table
     lines = []
     grouped: dict[tuple[str, str, str], list[int]] = {}
@@ -141,6 +145,9 @@ def describe_unserved(
         mine = table[(table["channel"] == channel) & (table["group"] == group)]
         # per bot level: a bot's recontacts may be all that reaches these hours
         rows = mine[mine["interval"].isin(intervals)]
+        level = (levels or {}).get(channel)
+        if level is not None and bool((rows["option"] - level).abs().lt(1e-9).any()):
+            rows = rows[(rows["option"] - level).abs() < 1e-9]
         contacts = float(rows.groupby("option")["arrivals"].sum().max())
         lift = (
             f"a site with skill '{channel}' that speaks '{group}'"

@@ -48,7 +48,7 @@ from optimizer.plan.rounds import (
 )
 from optimizer.plan.verification import verify
 from optimizer.shifts.columns import roster_rows
-from optimizer.shifts.coverable import Unserved
+from optimizer.shifts.coverable import Unserved, at_levels
 from optimizer.shifts.highs import SolverProgress
 from optimizer.shifts.problem import ShiftProblem, Solution
 from optimizer.tours.columns import TourError, weeks_of
@@ -308,7 +308,7 @@ def optimize(
         requirements=ctx.req,
         chosen=chosen,
         notes=notes,
-        unserved=unserved,
+        unserved=at_levels(unserved, levels),
         power=check.power,
         below_target=check.below,
         columns=ctx.columns,

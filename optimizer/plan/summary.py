@@ -190,7 +190,7 @@ def missed_targets(plan: Plan) -> list[str]:
     demand no shift can serve, channels below target over the horizon, cells short in the
     fresh-seed verdict (with their volume and times) and a binding ``max_agents``."""
     horizon = Horizon.of(plan.scenario)
-    lines = describe_unserved(plan.unserved, plan.requirements, horizon)
+    lines = describe_unserved(plan.unserved, plan.requirements, horizon, plan.bot_levels)
     for name, kpi in plan.verified.summary["channels"].items():
         if not kpi["met"]:
             level = kpi["service_level"]["mean"]

@@ -29,13 +29,36 @@ NO_SHIFT = "no shift template of the sites that serve it covers these hours"
 class Unserved:
     """A requirement no candidate shift can cover: ``amount`` productive agents (real time) or
     agent-intervals of work (asynchronous, arriving in ``interval``) for ``channel``/``group``,
-    the largest over the bot levels; ``reason`` is ``NO_SITE`` or ``NO_SHIFT``."""
+    the largest over the bot levels; ``reason`` is ``NO_SITE`` or ``NO_SHIFT``.
+    ``by_option`` holds the amount at each bot level of the channel, as (level, amount) pairs:
+    a bot's recontacts may be all that reaches these hours, so at some levels nothing may be
+    unserved."""
 
     channel: str
     group: str
     interval: int
     amount: float
     reason: str
+    by_option: tuple[tuple[float, float], ...] = ()
+
+    def at(self, level: float | None) -> float:
+        """The amount at bot level ``level`` (``amount`` when the level is not one of
+        ``by_option``'s, as for a channel without a bot)."""
+        for option, value in self.by_option:
+            if level is not None and abs(option - level) < 1e-9:
+                return value
+        return self.amount
+
+
+def at_levels(unserved: tuple[Unserved, ...], levels: dict[str, float]) -> tuple[Unserved, ...]:
+    """The items of ``unserved`` still unserved at the chosen bot ``levels`` (channel ->
+    containment), each with ``amount`` at that level."""
+    kept = []
+    for item in unserved:
+        value = item.at(levels.get(item.channel))
+        if value > 0:
+            kept.append(dataclasses.replace(item, amount=value))
+    return tuple(kept)
 
 
 def _on_floor(problem: ShiftProblem) -> dict[str, np.ndarray]:
@@ -82,7 +105,10 @@ def split_uncoverable(problem: ShiftProblem) -> tuple[ShiftProblem, tuple[Unserv
         worst = np.max(np.vstack(list(arrays.values())), axis=0)
         reason = NO_SITE if not need.sites else NO_SHIFT
         for t in np.flatnonzero(~servable & (worst > 0)):
-            unserved.append(Unserved(need.channel, need.group, int(t), float(worst[t]), reason))
+            by_option = tuple((option, float(values[t])) for option, values in arrays.items())
+            unserved.append(
+                Unserved(need.channel, need.group, int(t), float(worst[t]), reason, by_option)
+            )
         kept = {
             option: tuple(float(v) for v in np.where(servable, values, 0.0))
             for option, values in arrays.items()
