@@ -135,6 +135,15 @@ def _check_references(raw: dict[str, Any], report: Report) -> None:
                     "is not a defined site" + did_you_mean(site, sites),
                     site,
                 )
+    for label, channel in _rows(raw, "channels"):
+        resolution = channel.get("resolution")
+        target = resolution.get("repeat_channel") if isinstance(resolution, dict) else None
+        if isinstance(target, str) and target not in channels:
+            report(
+                f"{label}.resolution.repeat_channel",
+                "is not a defined channel" + did_you_mean(target, channels),
+                target,
+            )
     routing = raw.get("routing")
     priority = routing.get("priority") if isinstance(routing, dict) else None
     seen: set[str] = set()

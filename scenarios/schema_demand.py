@@ -162,6 +162,34 @@ class Bot(Model):
     recontact_after: Duration = Field(0.0, ge=0.0, le=MONTH_S, description="When they come back.")
 
 
+class Redial(Model):
+    """Real-time kinds only: customers who abandon and try again (Erlang X retrials)."""
+
+    share: Share = Field(description="Share of abandoning customers who try again.")
+    after: PositiveDuration = Field(
+        le=WEEK_S, description="Mean of the exponential delay before they try again, e.g. '5m'."
+    )
+
+
+class Resolution(Model):
+    """First-contact resolution: contacts handled by an agent that come back unresolved."""
+
+    first_contact: float = Field(
+        gt=0.0,
+        le=1.0,
+        description=(
+            "Share of contacts handled by an agent that are resolved (do not come back); above "
+            "0 (at 0 every contact would come back forever)."
+        ),
+    )
+    repeat_after: PositiveDuration = Field(
+        le=MONTH_S, description="Mean of the exponential delay before a repeat contact, e.g. '1d'."
+    )
+    repeat_channel: str | None = Field(
+        None, description="Channel the repeat contacts come back on (default: the same channel)."
+    )
+
+
 class Channel(Model):
     """A `[[channels]]` row: what customers send."""
 
@@ -212,6 +240,12 @@ class Channel(Model):
     )
     callback: Callback | None = Field(None, description="Voice only: virtual hold.")
     bot: Bot | None = Field(None, description="Chatbot in front of the channel.")
+    redial: Redial | None = Field(
+        None, description="Real-time kinds only: abandoning customers who try again."
+    )
+    resolution: Resolution | None = Field(
+        None, description="First-contact resolution and where repeat contacts come back."
+    )
 
     @property
     def real_time(self) -> bool:
@@ -264,6 +298,8 @@ class Channel(Model):
             yield Flaw("concurrency_model", f"is for chat only, not {kind}")
         if values.get("callback") is not None and kind != "voice":
             yield Flaw("callback", f"is for voice only, not {kind}")
+        if values.get("redial") is not None and kind not in REAL_TIME_KINDS:
+            yield Flaw("redial", f"is for voice and chat only, not {kind} (nobody abandons)")
 
 
 class Forecast(Model):

@@ -21,6 +21,7 @@ from simpy.events import Event
 from simulation.arrivals import ContactTable
 from simulation.floor import Agent, Floor
 from simulation.model import SimModel
+from simulation.settle import backlog_now, close
 from simulation.streams import Purpose, stream
 
 
@@ -96,6 +97,25 @@ class ReplicationResult:
     bot_time_sum_s: np.ndarray
     """Time those contacts spent with the bot before reaching the queue, per channel [s]."""
     contacts: int
+    handled: np.ndarray
+    """Contacts whose handling by an agent ended, per channel with ``resolution`` (0 for the
+    others) and interval in which they reached the queue."""
+    unresolved: np.ndarray
+    """Those of ``handled`` that come back as repeat contacts (``1 - fcr`` of them)."""
+    repeats: np.ndarray
+    """Repeat contacts arriving, per channel they come back on and interval of arrival (also
+    counted in ``arrived``)."""
+    redials: np.ndarray
+    """Redials (another try after abandoning) arriving, per channel and interval (also counted
+    in ``arrived``)."""
+    gave_up: np.ndarray
+    """Abandoned contacts whose customer did not try again, per channel with ``redial`` and
+    interval of the abandoned try."""
+    chat_s: np.ndarray
+    """Chat time held per chat channel (concurrency > 1) and interval: every chat's time in an
+    agent's hands [s] (0 for other channels)."""
+    segment_repeats: np.ndarray
+    segment_redials: np.ndarray
     trace: list[tuple[float, str, int, str, int]] | None = None
 
 
@@ -156,7 +176,7 @@ def interval_clock(env: simpy.Environment, floor: Floor) -> Generator[Event, Any
         edge = min((k + 1) * floor.step, floor.length)
         if edge > env.now:
             yield env.timeout(edge - env.now)
-        for c, count in enumerate(floor.backlog_now()):
+        for c, count in enumerate(backlog_now(floor)):
             floor.backlog[c][k] = count
 
 
@@ -233,7 +253,7 @@ def run(
     far, in (0, 1]; the results do not depend on it (see ``advance``).
     """
     env = simpy.Environment(initial_time=model.start_s)
-    floor = Floor(env, model, contacts, trace)
+    floor = Floor(env, model, contacts, trace, seed, replication)
     scenario = model.scenario
     n_s = len(scenario.sites)
     paid = np.zeros(n_s)
@@ -284,7 +304,7 @@ def run(
     env.process(source(env, floor))
     env.process(interval_clock(env, floor))
     advance(env, model.start_s, model.end_s, on_progress)
-    floor.close(agents)
+    close(floor, agents)
 
     n_c = len(model.channels)
     n_i = model.horizon.n_intervals
@@ -316,11 +336,12 @@ def run(
         ]
     )
     groups = _by_group(model, floor)
+    feedback = floor.feedback
     inside = (contacts.t_queue_s >= 0.0) & (contacts.t_queue_s < length)
     queued_channel = contacts.channel[inside]
     return ReplicationResult(
         replication=replication,
-        arrived=contacts.arrived.astype(float),
+        arrived=contacts.arrived + _grid(feedback.repeats, n_i) + _grid(feedback.redials, n_i),
         contained=contacts.contained.astype(float),
         bot_sessions=contacts.bot_sessions.astype(float),
         offered=np.array(floor.offered),
@@ -344,7 +365,9 @@ def run(
         group_abandoned=groups(floor.s_abandoned),
         group_short_abandoned=groups(floor.s_short_abandoned),
         group_open_missed=groups(floor.s_open_missed),
-        segment_arrived=contacts.segment_arrived.astype(float),
+        segment_arrived=contacts.segment_arrived
+        + _grid(feedback.s_repeats, n_i)
+        + _grid(feedback.s_redials, n_i),
         segment_offered=_grid(floor.s_offered, n_i),
         segment_answered=_grid(floor.s_answered, n_i),
         segment_within=_grid(floor.s_within, n_i),
@@ -365,6 +388,14 @@ def run(
         bot_time_sum_s=np.bincount(
             queued_channel, weights=contacts.bot_s[inside], minlength=n_c
         ).astype(float),
-        contacts=contacts.contacts,
+        contacts=contacts.contacts + feedback.created,
+        handled=_grid(feedback.handled, n_i),
+        unresolved=_grid(feedback.unresolved, n_i),
+        repeats=_grid(feedback.repeats, n_i),
+        redials=_grid(feedback.redials, n_i),
+        gave_up=_grid(feedback.gave_up, n_i),
+        chat_s=_grid(floor.chat_s, n_i),
+        segment_repeats=_grid(feedback.s_repeats, n_i),
+        segment_redials=_grid(feedback.s_redials, n_i),
         trace=sorted(floor.trace, key=lambda e: e[0]) if floor.trace is not None else None,
     )

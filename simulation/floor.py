@@ -22,17 +22,18 @@ when an agent reaches them.
 from __future__ import annotations
 
 import math
-from array import array
 from collections import deque
 from collections.abc import Generator
 from typing import Any, cast
 
-import numpy as np
 import simpy
 from simpy.events import Event, Timeout
 
 from simulation.arrivals import ContactTable
+from simulation.counters import Counters
+from simulation.feedback import Feedback
 from simulation.model import SimModel
+from simulation.records import ContactRecords
 
 INF = math.inf
 
@@ -74,50 +75,29 @@ class Agent:
         self.pending: Event | None = None
 
 
-class Floor:
-    """Queues, agents and counters of one replication; the routing rules are its methods."""
+class Floor(Counters):
+    """Queues and agents of one replication (counters: the base class); the routing rules are
+    its methods."""
 
     def __init__(
-        self, env: simpy.Environment, model: SimModel, contacts: ContactTable, trace: bool
+        self,
+        env: simpy.Environment,
+        model: SimModel,
+        contacts: ContactTable,
+        trace: bool,
+        seed: int = 0,
+        replication: int = 0,
     ) -> None:
+        super().__init__(model)
         self.env = env
         self.model = model
-        horizon = model.horizon
-        self.length = horizon.length_s
-        self.step = float(horizon.interval_s)
-        n_i = horizon.n_intervals
-        n_c = len(model.channels)
         n_s = len(model.scenario.sites)
-        self.n_intervals = n_i
-        # contact attributes as typed arrays (8 bytes a value, no per-contact objects)
-        self.tq = array("d", contacts.t_queue_s.tobytes())
-        # start of the response clock: when the customer wrote for async kinds (the bot's time
-        # counts against the target), reaching the agent queue (escalation) for real time
-        is_async = ~np.array([c.real_time for c in model.channels], dtype=bool)[contacts.channel]
-        clock = contacts.t_queue_s - np.where(is_async, contacts.bot_s, 0.0)
-        self.clock = array("d", clock.tobytes())
-        self.chan = array("q", contacts.channel.astype(np.int64).tobytes())
-        self.queue_ix = array("q", contacts.queue.astype(np.int64).tobytes())
-        # segment: channel and customer region, row ``channel * regions + region``
-        n_r = len(model.scenario.regions)
-        segment = contacts.channel.astype(np.int64) * n_r + contacts.region.astype(np.int64)
-        self.seg = array("q", segment.tobytes())
-        self.handle = array("d", contacts.handle_s.tobytes())
-        patience = contacts.patience_s
-        deadline = contacts.t_queue_s + patience
-        callback_at = np.full(len(patience), INF)
-        for spec in model.channels:
-            if spec.callback is None:
-                continue
-            offer_after = spec.callback[0]
-            converts = (
-                (contacts.channel == spec.index) & contacts.callback & (patience > offer_after)
-            )
-            callback_at[converts] = contacts.t_queue_s[converts] + offer_after
-            deadline[converts] = INF
-        self.deadline = array("d", deadline.tobytes())
-        self.callback_at = array("d", callback_at.tobytes())
-        self.patience = array("d", patience.tobytes())
+        # contact attributes (simulation.records), aliased for speed
+        self.records = records = ContactRecords(model, contacts)
+        self.tq, self.clock, self.chan = records.tq, records.clock, records.chan
+        self.queue_ix, self.seg, self.handle = records.queue_ix, records.seg, records.handle
+        self.deadline, self.callback_at = records.deadline, records.callback_at
+        self.patience = records.patience
         # channel parameters
         self.real_time = [c.real_time for c in model.channels]
         self.target = [c.target_s for c in model.channels]
@@ -127,6 +107,10 @@ class Floor:
         self.shared = [c.shared for c in model.channels]
         self.cb_within = [c.callback[2] if c.callback else INF for c in model.channels]
         self.names = [c.name for c in model.channels]
+        self.redials = [c.redial is not None for c in model.channels]
+        self.resolves = [c.resolution is not None for c in model.channels]
+        # repeats and redials (simulation.feedback): contacts created during the run
+        self.feedback = Feedback(self, model, seed, replication)
         # routing structures
         self.queues: list[deque[int]] = [deque() for _ in model.queues]
         self.queue_sites = model.queue_sites
@@ -138,60 +122,11 @@ class Floor:
         self.partial: list[list[list[dict[Agent, None]]]] = [
             [[{} for _ in range(c.concurrency)] for c in model.channels] for _ in range(n_s)
         ]
-
-        # counters [channel][interval]
-        def grid() -> list[list[float]]:
-            return [[0.0] * n_i for _ in range(n_c)]
-
-        self.offered, self.answered, self.abandoned = grid(), grid(), grid()
-        self.short_abandoned, self.within, self.open_missed = grid(), grid(), grid()
-        self.wait_sum, self.backlog, self.started = grid(), grid(), grid()
-        self.in_service = grid()
-        self.offered_cb, self.answered_cb, self.within_cb = grid(), grid(), grid()
-        self.open_missed_cb = grid()
-        # counters [segment][interval]: the same split by customer region (and so language);
-        # the engine sums them into the per-queue (language group) counters
-        n_g = n_c * n_r
-
-        def segment_grid() -> list[list[float]]:
-            return [[0.0] * n_i for _ in range(n_g)]
-
-        self.s_offered, self.s_answered, self.s_within = (
-            segment_grid(),
-            segment_grid(),
-            segment_grid(),
-        )
-        self.s_abandoned, self.s_short_abandoned = segment_grid(), segment_grid()
-        self.s_open_missed, self.s_in_service = segment_grid(), segment_grid()
-        self.s_wait_sum = segment_grid()  # contacts started: s_answered + s_in_service
-        self.waits = [array("d") for _ in range(n_c)]
-        self.wait_interval = [array("q") for _ in range(n_c)]
-        self.productive = [[0.0] * n_i for _ in range(n_s)]
-        self.busy = [[0.0] * n_i for _ in range(n_s)]
         self.trace: list[tuple[float, str, int, str, int]] | None = [] if trace else None
+        self.holding_since: dict[int, float] = {}
+        """Chats in hand (concurrency > 1) and when they were taken [s]."""
 
     # -- bookkeeping -----------------------------------------------------------------------
-    def spread(self, row: list[float], t0: float, t1: float) -> None:
-        """Add the part of ``[t0, t1)`` inside the horizon to ``row`` by interval [s]."""
-        if t0 < 0.0:
-            t0 = 0.0
-        if t1 > self.length:
-            t1 = self.length
-        step = self.step
-        while t0 < t1:
-            k = int(t0 // step)
-            edge = (k + 1) * step
-            if edge > t1:
-                edge = t1
-            row[k] += edge - t0
-            t0 = edge
-
-    def interval(self, t: float) -> int:
-        """Interval index of time ``t``, or -1 outside the horizon."""
-        if 0.0 <= t < self.length:
-            return int(t // self.step)
-        return -1
-
     def log(self, event: str, contact: int, agent: int, at: float | None = None) -> None:
         """Append to the event log (only when tracing)."""
         assert self.trace is not None
@@ -221,6 +156,8 @@ class Floor:
             best = self._least_loaded(q, c)
         if best is None:
             self.queues[q].append(i)
+            if self.redials[c]:
+                self.feedback.watch(i)
             return
         if best.held == 0:
             del self.idle[best.site][best]
@@ -276,6 +213,8 @@ class Floor:
         c = self.chan[i]
         t_queue = self.tq[i]
         k = self.interval(t_queue)
+        if self.redials[c]:
+            self.feedback.waiting.discard(i)
         if self.callback_at[i] <= now:
             if k >= 0:
                 self.offered[c][k] -= 1
@@ -313,6 +252,7 @@ class Floor:
         agent.held = held
         concurrency = self.concurrency[c]
         if concurrency > 1:
+            self.holding_since[i] = now
             agent.holding = c
             group = self.partial[agent.site][c]
             if held > 1:
@@ -379,12 +319,15 @@ class Floor:
                 if now - self.clock[i] <= self.target[c]:
                     self.within[c][k] += 1
                     self.s_within[g][k] += 1
+        if self.resolves[c]:
+            self.feedback.resolve(i)
         if self.trace is not None:
             self.log("finish", i, agent.ident)
         held = agent.held - 1
         agent.held = held
         concurrency = self.concurrency[c]
         if concurrency > 1:
+            self.spread(self.chat_s[c], self.holding_since.pop(i), now)
             group = self.partial[agent.site][c]
             if held + 1 < concurrency:
                 group[held + 1].pop(agent, None)
@@ -445,57 +388,3 @@ class Floor:
         self.spread(self.productive[agent.site], agent.on_since, self.env.now)
         if self.trace is not None:
             self.log(why, -1, agent.ident)
-
-    def backlog_now(self) -> list[int]:
-        """Contacts waiting per channel now (abandoned ones excluded)."""
-        now = self.env.now
-        counts = [0] * len(self.names)
-        for q, waiting in enumerate(self.queues):
-            c = self.model.queues[q][0]
-            if self.real_time[c]:
-                counts[c] += sum(1 for j in waiting if self.deadline[j] > now)
-            else:
-                counts[c] += len(waiting)
-        return counts
-
-    def close(self, agents: list[Agent]) -> None:
-        """End of the run: settle contacts still waiting and agents still on the floor.
-
-        A contact still waiting counts as offered and missed (``open_missed``) once its target
-        has passed, whatever its kind; only one whose target has not passed yet is taken out of
-        ``offered`` (not judged). Async contacts still in handling are missed as well (the
-        cool-down is at least the async target, so their deadline has passed)."""
-        end = self.env.now
-        for waiting in self.queues:
-            for j in waiting:
-                c = self.chan[j]
-                k = self.interval(self.tq[j])
-                if k < 0:
-                    continue
-                if self.deadline[j] <= end:
-                    self.abandon(j)
-                elif self.callback_at[j] <= end:
-                    self.offered[c][k] -= 1
-                    self.s_offered[self.seg[j]][k] -= 1
-                    self.offered_cb[c][k] += 1
-                    if self.callback_at[j] + self.cb_within[c] <= end:
-                        self.open_missed_cb[c][k] += 1
-                elif self.clock[j] + self.target[c] <= end:
-                    # its target passed while it waited: offered, and missed
-                    self.open_missed[c][k] += 1
-                    self.s_open_missed[self.seg[j]][k] += 1
-                else:
-                    self.offered[c][k] -= 1  # still within its target: not judged yet
-                    self.s_offered[self.seg[j]][k] -= 1
-        for counts, missed in (
-            (self.in_service, self.open_missed),
-            (self.s_in_service, self.s_open_missed),
-        ):
-            for row, missed_row in zip(counts, missed, strict=True):
-                for k, value in enumerate(row):
-                    missed_row[k] += value
-        for agent in agents:
-            if agent.held > 0:
-                self.spread(self.busy[agent.site], agent.busy_since, end)
-            if agent.present:
-                self.spread(self.productive[agent.site], agent.on_since, end)

@@ -15,6 +15,11 @@ from scenarios.timeline import Demand, Horizon, ShiftInstance, demand, shift_ins
 
 MIN_COOLDOWN_S = 2 * 3600.0
 """Shortest time simulated after the horizon so that its last contacts can finish [s]."""
+FEEDBACK_WARMUP = 3.0
+"""With repeats or redials, the warm-up is at least this many times the longest mean delay
+(``resolution.repeat_after``, ``redial.after``), so the contacts coming back at the start of
+the horizon are those of a run in steady state (the share of an exponential delay longer than
+three means is e^-3 = 5 %, and those repeats of earlier days are missing)."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,11 @@ class ChannelSpec:
     callback: tuple[float, float, float] | None
     bot: tuple[float, float, float, float, float, float] | None
     """(containment, time_s, cost_per_session, escalated factor, recontact share, after_s)."""
+    redial: tuple[float, float] | None = None
+    """(share of abandoning customers who try again, mean delay before they do [s])."""
+    resolution: tuple[float, float, int] | None = None
+    """(first-contact resolution share, mean delay of a repeat [s], channel index of the
+    repeats)."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +91,9 @@ def _channel_spec(index: int, scenario: Scenario, name: str) -> ChannelSpec:
     patience = channel.patience
     callback = channel.callback
     bot = channel.bot
+    redial = channel.redial
+    resolution = channel.resolution
+    names = [c.name for c in scenario.channels]
     return ChannelSpec(
         index=index,
         name=channel.name,
@@ -107,6 +120,14 @@ def _channel_spec(index: int, scenario: Scenario, name: str) -> ChannelSpec:
             bot.escalated_handle_time_factor,
             bot.recontact_share,
             bot.recontact_after,
+        ),
+        redial=None if redial is None else (redial.share, redial.after),
+        resolution=None
+        if resolution is None
+        else (
+            resolution.first_contact,
+            resolution.repeat_after,
+            names.index(resolution.repeat_channel or channel.name),
         ),
     )
 
@@ -162,6 +183,10 @@ def build(scenario: Scenario) -> SimModel:
         queue_sites=queue_sites,
         site_plans=site_plans,
         instances=tuple(shift_instances(scenario, horizon)),
-        warmup_s=scenario.run.warmup,
+        warmup_s=max(
+            [scenario.run.warmup]
+            + [FEEDBACK_WARMUP * c.resolution[1] for c in channels if c.resolution is not None]
+            + [FEEDBACK_WARMUP * c.redial[1] for c in channels if c.redial is not None]
+        ),
         cooldown_s=math.ceil(cooldown),
     )

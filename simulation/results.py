@@ -28,7 +28,7 @@ import hashlib
 import math
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,14 +39,14 @@ from simulation.engine import ReplicationResult
 from simulation.groups import group_cells
 from simulation.kpis import (
     by_day,
-    clip_share,
     counting_columns,
     mean_ci,
     ratio,
-    service_level_denominator,
 )
+from simulation.lines import Line, lines
 from simulation.model import SimModel
 from simulation.segments import segment_counters, segment_summary, segment_table
+from simulation.summary import channel_summary
 
 __all__ = ["INTERVAL_COLUMNS", "Line", "Results", "aggregate", "lines", "ratio", "sha256_of"]
 
@@ -70,6 +70,11 @@ INTERVAL_COLUMNS: dict[str, str] = {
     "backlog_end": "contacts waiting at the interval end",
     "agents_on_duty": "mean agents logged in and available (not on break/offline) with the skill",
     "occupancy": "busy time / available time of the agents with the skill",
+    "repeats": "repeat contacts arriving (unresolved earlier contacts coming back), in arrived",
+    "redials": "redials arriving (customers trying again after abandoning), in arrived",
+    "fcr": "first-contact resolution: resolved / handled by an agent; empty without resolution",
+    "slot_occupancy": "chat: chat time held / (available time x concurrency) of the agents "
+    "with the skill; empty for other channels",
 }
 """The columns of ``intervals.csv`` with their meaning and units."""
 
@@ -89,105 +94,6 @@ def _cell_stats(line: Line, scope: str, sl: np.ndarray) -> pd.DataFrame:
                 "target": line.target_share,
             }
         )
-
-
-@dataclass
-class Line:
-    """Counters of one reported line (a channel or a callback line), shape (reps, intervals)."""
-
-    name: str
-    channel: int
-    target_s: float
-    target_share: float
-    counts: str
-    arrived: np.ndarray
-    contained: np.ndarray
-    offered: np.ndarray
-    answered: np.ndarray
-    abandoned: np.ndarray
-    within: np.ndarray
-    denominator: np.ndarray
-    started: np.ndarray
-    wait_sum: np.ndarray
-    wait_p90: np.ndarray
-    wait_p90_day: np.ndarray
-    wait_p90_all: np.ndarray
-    backlog: np.ndarray
-    sites: list[int] = field(default_factory=list)
-
-
-def lines(model: SimModel, reps: Sequence[ReplicationResult]) -> list[Line]:
-    """The reported lines (channels, then ``<channel>:callback``) with their counters stacked
-    over replications; ``denominator`` follows the counting rule of the module docstring."""
-
-    def stack(name: str, c: int) -> np.ndarray:
-        return np.stack([getattr(r, name)[c] for r in reps])
-
-    scenario = model.scenario
-    zeros = np.zeros((len(reps), model.horizon.n_intervals))
-    nans = np.full_like(zeros, np.nan)
-    out = []
-    for spec in model.channels:
-        c = spec.index
-        answered, abandoned = stack("answered", c), stack("abandoned", c)
-        counted = service_level_denominator(
-            spec.real_time,
-            spec.counts,
-            answered,
-            abandoned,
-            stack("short_abandoned", c),
-            stack("open_missed", c),
-        )
-        sites = [k for k, s in enumerate(scenario.sites) if spec.name in s.skills]
-        out.append(
-            Line(
-                spec.name,
-                c,
-                spec.target_s,
-                spec.target_share,
-                spec.counts,
-                stack("arrived", c),
-                stack("contained", c),
-                stack("offered", c),
-                answered,
-                abandoned,
-                stack("answered_within", c),
-                counted,
-                stack("started", c),
-                stack("wait_sum_s", c),
-                stack("wait_p90_s", c),
-                stack("wait_p90_day_s", c),
-                np.array([r.wait_p90_all_s[c] for r in reps]),
-                stack("backlog_end", c),
-                sites,
-            )
-        )
-        if spec.callback is not None:
-            answered_cb = stack("answered_cb", c)
-            out.append(
-                Line(
-                    f"{spec.name}:callback",
-                    c,
-                    spec.callback[2],
-                    spec.target_share,
-                    "offered",
-                    zeros,
-                    zeros,
-                    stack("offered_cb", c),
-                    answered_cb,
-                    zeros,
-                    stack("within_cb", c),
-                    answered_cb + stack("open_missed_cb", c),
-                    zeros,
-                    zeros,
-                    nans,
-                    np.full((len(reps), len(model.horizon.dates)), np.nan),
-                    np.full(len(reps), np.nan),
-                    zeros,
-                    sites,
-                )
-            )
-    return out
 
 
 @dataclass
@@ -262,6 +168,10 @@ def aggregate(
                 "backlog_end": line.backlog.mean(axis=0),
                 "agents_on_duty": prod.mean(axis=0) / horizon.interval_s,
                 "occupancy": mean_ci(ratio(bus, prod))[0],
+                "repeats": line.fed("repeats").mean(axis=0),
+                "redials": line.fed("redials").mean(axis=0),
+                "fcr": mean_ci(line.fcr())[0],
+                "slot_occupancy": mean_ci(line.slot_occupancy(line.fed("chat_s"), prod))[0],
             }
         )
         frames.append(frame[list(INTERVAL_COLUMNS)])
@@ -305,6 +215,10 @@ def aggregate(
                 "backlog_end": [line.backlog[:, day_of == d][:, -1].mean() for d in range(n_days)],
                 "agents_on_duty": prod.mean(axis=0) / (interval_counts * horizon.interval_s),
                 "occupancy": mean_ci(ratio(bus, prod))[0],
+                "repeats": days(line.fed("repeats")).mean(axis=0),
+                "redials": days(line.fed("redials")).mean(axis=0),
+                "fcr": mean_ci(line.fcr(days))[0],
+                "slot_occupancy": mean_ci(line.slot_occupancy(days(line.fed("chat_s")), prod))[0],
                 "p_meet": mean_ci(meets)[0],
             }
         )
@@ -314,6 +228,8 @@ def aggregate(
     # per replication, whole horizon
     rep_rows = []
     for line in reported:
+        attempts = line.attempts(reps)
+        fcr = line.fcr(lambda values: values.sum(axis=1, keepdims=True))
         for k, rep in enumerate(reps):
             answered = line.answered[k].sum()
             abandoned = line.abandoned[k].sum()
@@ -341,6 +257,14 @@ def aggregate(
                     else math.nan,
                     "occupancy": bus / prod if prod > 0 else math.nan,
                     "bot_cost": rep.bot_cost[line.channel] if ":" not in line.name else 0.0,
+                    "repeats": line.fed("repeats")[k].sum(),
+                    "redials": line.fed("redials")[k].sum(),
+                    "gave_up": line.fed("gave_up")[k].sum(),
+                    "attempts": attempts[k],
+                    "fcr": fcr[k, 0],
+                    "slot_occupancy": line.slot_occupancy(
+                        np.array(line.fed("chat_s")[k].sum()), np.array(prod)
+                    ).item(),
                 }
             )
     replications = pd.DataFrame(rep_rows)
@@ -364,7 +288,7 @@ def aggregate(
             )
     sites = pd.DataFrame(site_rows)
     counters = segment_counters(model, reps)
-    summary = _summary(model, reported, replications, sites, reps, seed, confidence)
+    summary = channel_summary(model, reported, replications, sites, reps, seed, confidence)
     summary["segments"] = segment_summary(counters, confidence)
     contacts = sum(r.contacts for r in reps)
     cells = pd.concat(cell_frames, ignore_index=True)
@@ -379,76 +303,6 @@ def aggregate(
         group_cells(model, reps),
         segment_table(model, counters, confidence),
     )
-
-
-def _number(value: Any) -> float | None:
-    value = float(value)
-    return None if math.isnan(value) else value
-
-
-def _summary(
-    model: SimModel,
-    lines: list[Line],
-    replications: pd.DataFrame,
-    sites: pd.DataFrame,
-    reps: Sequence[ReplicationResult],
-    seed: int,
-    confidence: float,
-) -> dict[str, Any]:
-    channels: dict[str, Any] = {}
-    for line in lines:
-        rows = replications[replications["channel"] == line.name]
-        sl = rows["service_level"].to_numpy(dtype=float)
-        mean, low, high = mean_ci(sl[:, None], confidence)
-        low, high = clip_share(low, high)
-        spec = model.channels[line.channel]
-        channels[line.name] = {
-            "arrived": _number(rows["arrived"].mean()),
-            "offered": _number(rows["offered"].mean()),
-            "service_level": {
-                "mean": _number(mean[0]),
-                "ci95": [_number(low[0]), _number(high[0])],
-            },
-            "target": {
-                "within_s": line.target_s,
-                "share": line.target_share,
-                "counts": spec.counts if ":" not in line.name else "offered",
-            },
-            "met": bool(not math.isnan(mean[0]) and mean[0] >= line.target_share),
-            "asa_s": _number(rows["asa_s"].mean()),
-            "abandon_rate": _number(rows["abandon_rate"].mean()),
-            "occupancy": _number(rows["occupancy"].mean()),
-        }
-        if ":" not in line.name:
-            channels[line.name]["bot_time_s"] = _number(
-                np.nanmean(
-                    ratio(
-                        np.array([r.bot_time_sum_s[line.channel] for r in reps]),
-                        np.array([r.queued[line.channel] for r in reps]),
-                    )
-                )
-                if any(r.queued[line.channel] > 0 for r in reps)
-                else math.nan
-            )
-    site_summary = {}
-    for site in model.scenario.sites:
-        rows = sites[sites["site"] == site.name]
-        site_summary[site.name] = {
-            "paid_hours": float(rows["paid_hours"].mean()),
-            "occupancy": _number(rows["occupancy"].mean()),
-            "cost": float(rows["labor_cost"].mean()),
-            "overtime_hours": float(rows["overtime_hours"].mean()),
-        }
-    labor = float(np.mean([r.labor_cost.sum() for r in reps]))
-    bot = float(np.mean([r.bot_cost.sum() for r in reps]))
-    return {
-        "scenario": model.scenario.scenario.name,
-        "replications": len(reps),
-        "seed": seed,
-        "channels": channels,
-        "sites": site_summary,
-        "cost": {"labor": labor, "bot": bot, "total": labor + bot},
-    }
 
 
 def sha256_of(path: Path) -> str:

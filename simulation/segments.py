@@ -45,6 +45,8 @@ SEGMENT_COLUMNS: dict[str, str] = {
     "asa_s": "mean wait until an agent took the contact [s] (email, social: from when the "
     "customer wrote, bot time included)",
     "abandon_rate": "abandoned / (answered + abandoned)",
+    "redials": "redials arriving (customers trying again after abandoning), in arrived",
+    "repeats": "repeat contacts arriving (unresolved earlier contacts coming back), in arrived",
 }
 """The columns of ``segments.csv`` with their meaning and units (means over replications)."""
 
@@ -66,6 +68,8 @@ class SegmentCounters:
     denominator: np.ndarray
     started: np.ndarray
     wait_sum_s: np.ndarray
+    redials: np.ndarray
+    repeats: np.ndarray
 
 
 def segment_counters(model: SimModel, reps: Sequence[ReplicationResult]) -> SegmentCounters:
@@ -108,6 +112,8 @@ def segment_counters(model: SimModel, reps: Sequence[ReplicationResult]) -> Segm
         denominator=denominator[:, keep],
         started=stack("started")[:, keep],
         wait_sum_s=stack("wait_sum_s")[:, keep],
+        redials=stack("redials")[:, keep],
+        repeats=stack("repeats")[:, keep],
     )
 
 
@@ -144,6 +150,8 @@ def segment_table(
             "language": np.repeat(counters.language, n_days),
             "arrived": days(counters.arrived).mean(axis=0),
             **columns,
+            "redials": days(counters.redials).mean(axis=0),
+            "repeats": days(counters.repeats).mean(axis=0),
         }
     )
     return frame[list(SEGMENT_COLUMNS)]
@@ -173,6 +181,8 @@ def segment_summary(counters: SegmentCounters, confidence: float = 0.95) -> list
         confidence,
     )
     arrived = total(counters.arrived).mean(axis=0)
+    redials = total(counters.redials).mean(axis=0)
+    repeats = total(counters.repeats).mean(axis=0)
     out = []
     for g, channel in enumerate(counters.channel):
         mean = _number(columns["service_level"][g])
@@ -196,6 +206,8 @@ def segment_summary(counters: SegmentCounters, confidence: float = 0.95) -> list
                 "met": mean is not None and mean >= counters.target_share[g],
                 "asa_s": _number(columns["asa_s"][g]),
                 "abandon_rate": _number(columns["abandon_rate"][g]),
+                "redials": float(redials[g]),
+                "repeats": float(repeats[g]),
             }
         )
     return out

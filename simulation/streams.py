@@ -34,6 +34,8 @@ class Purpose(IntEnum):
     FORECAST = 7
     ABSENCE = 8
     OFFLINE = 9
+    REPEAT = 10
+    REDIAL = 11
 
 
 def key_words(key: str) -> tuple[int, ...]:

@@ -29,6 +29,8 @@ TABLES: dict[str, type[BaseModel]] = {
     "`[channels.target]`": schema.Target,
     "`[channels.callback]`": schema.Callback,
     "`[channels.bot]`": schema.Bot,
+    "`[channels.redial]`": schema.Redial,
+    "`[channels.resolution]`": schema.Resolution,
     "`[[sites]]`": schema.Site,
     "`[sites.night]`": schema.Night,
     "`[[shifts]]`": schema.Shift,

@@ -356,3 +356,17 @@ def test_site_ahead_of_the_planning_clock_on_a_one_day_horizon() -> None:
     assert available[:7] == pytest.approx([2 * 3600.0] * 7)
     assert available[7:23].sum() == 0
     assert available[23] == pytest.approx(2 * 3600.0)
+
+
+def test_chat_time_held_for_slot_occupancy() -> None:
+    """The log above: chats held 0-100, 10-160 and 100-250 s, 400 s of chat time, while the
+    agent held at least one chat from 0 to 250 s. Occupancy counts the 250 s busy, the share of
+    slots used counts 400 s of 2 slots (README "KPIs")."""
+    raw = tiny(
+        [{"name": "chat", "kind": "chat", "concurrency": 2, "concurrency_slowdown": [1.0, 1.5]}]
+    )
+    _, result = simulate_log(
+        raw, [(0.0, "chat", 100.0), (10.0, "chat", 100.0), (20.0, "chat", 100.0)]
+    )
+    assert result.chat_s.sum() == 400.0
+    assert result.busy_s.sum() == 250.0

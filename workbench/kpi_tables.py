@@ -145,8 +145,14 @@ def channel_table(
 ) -> Table:
     """Per channel line: contacts arrived and offered, service level and its 95 % interval,
     the target as written (``written``: ``targets_as_written``; else the file's notation
-    rebuilt from seconds), met, ASA, abandon rate and cost per contact."""
+    rebuilt from seconds), met, ASA, abandon rate and cost per contact; with repeats or
+    redials in the scenario, first-contact resolution (FCR) and the repeat and redial
+    contacts too (means per replication)."""
     summary = results.summary
+    feedback = any(
+        kpi.get("fcr") is not None or kpi.get("repeats") or kpi.get("redials")
+        for kpi in summary["channels"].values()
+    )
     currency = scenario.scenario.currency
     per_contact = cost_per_contact(results, scenario)
     table = Table(
@@ -167,6 +173,7 @@ def channel_table(
         "ASA",
         "abandon",
         "cost/contact",
+        *(("FCR", "repeats", "redials") if feedback else ()),
     ):
         table.add_column(column, justify="left" if column == "channel" else "right", no_wrap=True)
     for name, kpi in summary["channels"].items():
@@ -186,6 +193,11 @@ def channel_table(
             wait(kpi["asa_s"]),
             pct(kpi["abandon_rate"]),
             "" if callback else money(per_contact.get(name), currency, 2),
+            *(
+                (pct(kpi.get("fcr")), num(kpi.get("repeats"), 0), num(kpi.get("redials"), 0))
+                if feedback
+                else ()
+            ),
         )
     return table
 

@@ -197,9 +197,27 @@ class ChannelDemand:
     groups: tuple[str, ...]
     by_delay: dict[float, tuple[np.ndarray, np.ndarray]]
     expected: float
+    inflow: tuple[np.ndarray, np.ndarray] | None = None
+    """Repeat contacts and redials coming back to the channel, ``(arrivals, work_s)`` by
+    group and interval, added at every bot level (``optimizer.requirements.feedback``)."""
 
     def effective(self, option: float) -> EffectiveDemand:
-        """Contacts reaching the agents at bot level ``option`` (see module docstring)."""
+        """Contacts reaching the agents at bot level ``option`` (see module docstring), the
+        ``inflow`` of repeats and redials included."""
+        found = self._effective(option)
+        if self.inflow is None:
+            return found
+        arrivals, work = self.inflow
+        return EffectiveDemand(
+            found.channel,
+            option,
+            found.groups,
+            found.arrivals + arrivals,
+            found.work_s + work,
+            found.bot_sessions,
+        )
+
+    def _effective(self, option: float) -> EffectiveDemand:
         variant = bot_variants(self.channel, option)
         if variant is _NO_BOT:
             arrivals, work = self.by_delay[0.0]

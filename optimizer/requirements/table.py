@@ -21,6 +21,9 @@ Demand model (the engine's, in expectation; README "Modelling choices"):
   after arrival for the share ``c * recontact_share`` that comes back without the bot (channel
   handle time).  The delays wrap around the cyclic horizon.  ``c = 0`` is "bot off": no
   session, no delay, no cost.
+* Repeat contacts (``resolution``) and redials (``redial``) come back as volume of their own,
+  the fixed point of :mod:`optimizer.requirements.feedback`, computed at the simulated bot
+  levels and added to every bot level of the channel they come back to.
 * Real-time channels are staffed interval by interval with stationary formulas (SIPP; Green,
   Kolesar and Soares 2001, Operations Research 49(4):549-564): Erlang A with the mean patience
   (Erlang C without patience) for voice, :func:`optimizer.queueing.chat_required_agents` for
@@ -49,6 +52,7 @@ from optimizer.requirements.demand import (
     group_sites,
     productive_share,
 )
+from optimizer.requirements.feedback import with_feedback
 from optimizer.requirements.staffing import RealTimeModel, real_time_agents
 from optimizer.shifts.problem import AsyncNeed, BotChoice, RealTimeNeed
 from scenarios.schema import Scenario
@@ -203,8 +207,13 @@ def requirements(scenario: Scenario, horizon: Horizon | None = None) -> Requirem
     windows: dict[str, int] = {}
     options: dict[str, tuple[float, ...]] = {}
     carry: dict[str, float] = {}
+    bases = with_feedback(
+        scenario,
+        horizon,
+        {channel.name: channel_demand(scenario, channel, horizon) for channel in scenario.channels},
+    )
     for channel in scenario.channels:
-        base = channel_demand(scenario, channel, horizon)
+        base = bases[channel.name]
         options[channel.name] = bot_options(channel)
         if not channel.real_time:
             windows[channel.name] = max(1, math.ceil(channel.target.within / step - 1e-9))
