@@ -86,6 +86,7 @@ def _tour(pattern: tuple[int, ...], start: str, week: int) -> Tour:
         dates=dates,
         cost=0.0,
         nights=len(dates) if night else 0,
+        overnight=minute + 510 > 24 * 60,
     )
 
 

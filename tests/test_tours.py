@@ -161,7 +161,7 @@ def test_four_weeks_with_a_weekend_off_every_three_give_each_person_two() -> Non
     for tour in model.problem.tours:
         count = solution.tours.get(tour.name, 0)
         by_week[tour.week] += count
-        off += count * (not tour.pattern[5] and not tour.pattern[6])
+        off += count * tour.weekend_off
     people = by_week[0]
     assert people > 0 and off >= 2 * people
     assert "weekends_off_full_time_tallinn" in model.prob.constraints
@@ -169,6 +169,24 @@ def test_four_weeks_with_a_weekend_off_every_three_give_each_person_two() -> Non
     found = plan_people(scenario, ctx.tours, solution.tours)
     broken = breaches(scenario, found.rows, cyclic=True)
     assert [b for b in broken if b.rule == "weekends_off"] == []
+
+
+def test_a_tour_has_the_weekend_off_as_the_rotation_and_the_rules_judge_it() -> None:
+    """``Tour.weekend_off`` (the MILP's rows) agrees with the rotation's slot flag (working any
+    time from Saturday 00:00 to Monday 00:00, timed as ``scenarios.rules`` times shifts) on
+    every tour of global-retail's contracts; a Friday shift running past midnight works the
+    weekend, which the days-off pattern alone missed."""
+    import datetime as dt
+
+    from optimizer.tours.rotation import slot
+
+    scenario = load(ROOT / "scenarios" / "global-retail.toml")
+    tours = Context.of(scenario, 1, "local", None).tours
+    origin = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+    assert all(t.weekend_off == (not slot(scenario, t, origin).weekend) for t in tours)
+    friday_nights = [t for t in tours if t.pattern[4] and not t.pattern[5] and not t.pattern[6]]
+    assert any(t.overnight and not t.weekend_off for t in friday_nights)
+    assert any(not t.overnight and t.weekend_off for t in friday_nights)
 
 
 def test_weeks_keep_the_same_people() -> None:

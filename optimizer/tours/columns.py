@@ -125,6 +125,7 @@ def build_tours(scenario: Scenario, columns: Sequence[Column]) -> tuple[Tour, ..
                                     dates=tuple(c.day for c in chosen if c.day is not None),
                                     cost=sum(c.cost for c in chosen),
                                     nights=nights,
+                                    overnight=start * 60 + shift.length > DAY_S,
                                 )
                             )
     return tuple(tours)

@@ -42,8 +42,7 @@ def add_tours(model: Model) -> None:
         model.tour[tour.name] = var
         for worked in tour.columns:
             link[worked].append(var)
-        weekend_off = not tour.pattern[5] and not tour.pattern[6]
-        groups[tour.contract, tour.site][tour.week].append((var, weekend_off))
+        groups[tour.contract, tour.site][tour.week].append((var, tour.weekend_off))
     for column in problem.columns:
         x = model.x[column.name]
         terms = link.get(column.name)

@@ -22,7 +22,8 @@ class Tour:
     ``columns`` names the shift columns it works (``optimizer.shifts.columns.column_name``), one
     per date in ``dates`` (site-local, ascending); ``cost`` is the expected labour cost of one
     person on it [currency] (the sum of its columns' costs); ``nights`` counts its shifts that
-    overlap the site's night window.
+    overlap the site's night window; ``overnight`` says that a shift runs past the midnight
+    after its start (so a Friday shift works into Saturday).
     """
 
     name: str
@@ -36,3 +37,11 @@ class Tour:
     dates: tuple[dt.date, ...]
     cost: float
     nights: int
+    overnight: bool = False
+
+    @property
+    def weekend_off(self) -> bool:
+        """Whether the tour leaves the whole weekend free, Saturday 00:00 to Monday 00:00
+        (site-local), as ``scenarios.rules`` judges ``weekends_off``."""
+        p = self.pattern
+        return not p[5] and not p[6] and not (p[4] and self.overnight)
