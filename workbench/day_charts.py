@@ -19,7 +19,8 @@ import datetime as dt
 import altair as alt
 import pandas as pd
 
-from workbench.charts import _TARGET_DASH, SL_COLUMNS, WIDTH, _inline, _require
+from workbench.chart_time import _inline, _require
+from workbench.charts import _TARGET_DASH, SL_COLUMNS, WIDTH
 
 DAILY_COLUMNS = (
     "day",

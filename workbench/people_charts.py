@@ -18,7 +18,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from workbench.charts import _inline, _require
+from workbench.chart_time import _inline, _require
 
 SCHEDULE_CHART_COLUMNS = ("person", "site", "contract", "date", "shift", "start")
 """The columns of ``schedule.csv`` the chart needs (``end`` and ``paid_hours`` when given go

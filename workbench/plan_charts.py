@@ -7,7 +7,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from workbench.charts import _inline, _require
+from workbench.chart_time import _inline, _require
 
 REQUIREMENT_SERIES = ("analytic requirement", "requirement of the plan", "planned")
 """The lines of ``requirement_chart``, in legend order."""

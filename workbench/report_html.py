@@ -14,7 +14,8 @@ from typing import Any
 import altair as alt
 import vl_convert
 
-from workbench import charts
+from workbench.chart_tables import plan_table
+from workbench.chart_time import duration_text
 from workbench.report_charts import ReportChart
 from workbench.report_folder import RunFolder
 from workbench.report_people import headcount_html
@@ -88,7 +89,7 @@ def kpi_html(summary: dict[str, Any]) -> str:
                 _num(kpi.get("offered"), 0),
                 _pct(sl["mean"]),
                 f"{_pct(low)} – {_pct(high)}",
-                f"{_pct(target['share'])} in {charts.duration_text(target['within_s'])}",
+                f"{_pct(target['share'])} in {duration_text(target['within_s'])}",
                 f'<span class="{"met" if met else "missed"}">{"yes" if met else "NO"}</span>',
                 _num(kpi.get("asa_s")),
                 _pct(kpi.get("abandon_rate")),
@@ -152,7 +153,7 @@ def _plan_html(plan: dict[str, Any]) -> str:
         f"{' (sites at max_agents)' if verification.get('capacity_bound') else ''}."
         f"{' Bot levels: ' + levels + '.' if levels else ''}</p>"
     ]
-    rows = charts.plan_table(plan)
+    rows = plan_table(plan)
     if not rows.empty:
         parts.append(
             _table(
