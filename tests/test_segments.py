@@ -274,3 +274,33 @@ def test_one_region_and_language_prints_no_segment_table(tmp_path: Path) -> None
     results = simulate(load(path), replications=1, seed=5)
     assert len(results.summary["segments"]) == 1
     assert segments_table(results.summary) is None
+
+
+def test_the_segment_table_gives_waits_with_their_unit() -> None:
+    """The segments below target show ASA with its unit (s, min or h) as the channel table
+    does: a segment waiting 125 s on average reads ``2.1 min``."""
+    from rich.console import Console
+
+    from workbench.tables import segments_table
+
+    def segment(region: str, level: float, asa_s: float, met: bool) -> dict[str, object]:
+        return {
+            "channel": "voice",
+            "region": region,
+            "language": "en",
+            "offered": 100.0,
+            "answered": 90.0,
+            "service_level": {"mean": level},
+            "target_share": 0.8,
+            "asa_s": asa_s,
+            "abandon_rate": 0.1,
+            "met": met,
+        }
+
+    summary = {"segments": [segment("north", 0.9, 12.0, True), segment("south", 0.5, 125.0, False)]}
+    table = segments_table(summary)
+    assert table is not None and not isinstance(table, str)
+    console = Console(width=200, record=True)
+    console.print(table)
+    text = console.export_text()
+    assert "2.1 min" in text and "ASA [s]" not in text and "north" not in text

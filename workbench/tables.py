@@ -8,6 +8,8 @@ from typing import Any
 import pandas as pd
 from rich.table import Table
 
+from workbench.kpi_tables import wait
+
 
 def _pct(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.1f}%"
@@ -117,7 +119,7 @@ def segments_table(summary: dict[str, Any], limit: int = SEGMENT_ROWS) -> Table 
     shown = lagging[:limit]
     noted = any((s["answered"] or 0) == 0 for s in shown)
     columns = ["channel", "region", "language", "offered", "answered", "SL", "target"]
-    columns += ["ASA [s]", "abandon", *(["note"] if noted else [])]
+    columns += ["ASA", "abandon", *(["note"] if noted else [])]
     for column in columns:
         left = column in ("channel", "region", "language", "note")
         table.add_column(column, justify="left" if left else "right", no_wrap=True)
@@ -132,7 +134,7 @@ def segments_table(summary: dict[str, Any], limit: int = SEGMENT_ROWS) -> Table 
             _num(segment["answered"], 0),
             _pct(segment["service_level"]["mean"]),
             _pct(segment["target_share"]),
-            _num(segment["asa_s"]),
+            wait(segment["asa_s"]),
             _pct(segment["abandon_rate"]),
             *note,
         )
