@@ -175,11 +175,11 @@ class Resolution(Model):
     """First-contact resolution: contacts handled by an agent that come back unresolved."""
 
     first_contact: float = Field(
-        gt=0.0,
+        ge=0.01,
         le=1.0,
         description=(
-            "Share of contacts handled by an agent that are resolved (do not come back); above "
-            "0 (at 0 every contact would come back forever)."
+            "Share of contacts handled by an agent that are resolved (do not come back); at "
+            "least 0.01 (at 0.01 each contact comes back 99 times on average; at 0 forever)."
         ),
     )
     repeat_after: PositiveDuration = Field(

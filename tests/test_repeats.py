@@ -205,6 +205,8 @@ hourly_cost = 10.0
             "channels.mail.resolution.repeat_channel",
         ),
         ('resolution = { first_contact = 1.2, repeat_after = "1d" }', "first_contact"),
+        # below 0.01 the optimizer's fixed point did not converge and ended in a traceback
+        ('resolution = { first_contact = 0.000001, repeat_after = "1d" }', "first_contact"),
     ],
 )
 def test_bad_input_is_one_line_exit_2(tmp_path: Path, extra: str, where: str) -> None:
