@@ -339,6 +339,8 @@ def run(
     feedback = floor.feedback
     inside = (contacts.t_queue_s >= 0.0) & (contacts.t_queue_s < length)
     queued_channel = contacts.channel[inside]
+    segment_repeats = _grid(feedback.s_repeats, n_i)
+    segment_redials = _grid(feedback.s_redials, n_i)
     return ReplicationResult(
         replication=replication,
         arrived=contacts.arrived + _grid(feedback.repeats, n_i) + _grid(feedback.redials, n_i),
@@ -365,9 +367,7 @@ def run(
         group_abandoned=groups(floor.s_abandoned),
         group_short_abandoned=groups(floor.s_short_abandoned),
         group_open_missed=groups(floor.s_open_missed),
-        segment_arrived=contacts.segment_arrived
-        + _grid(feedback.s_repeats, n_i)
-        + _grid(feedback.s_redials, n_i),
+        segment_arrived=contacts.segment_arrived + segment_repeats + segment_redials,
         segment_offered=_grid(floor.s_offered, n_i),
         segment_answered=_grid(floor.s_answered, n_i),
         segment_within=_grid(floor.s_within, n_i),
@@ -395,7 +395,7 @@ def run(
         redials=_grid(feedback.redials, n_i),
         gave_up=_grid(feedback.gave_up, n_i),
         chat_s=_grid(floor.chat_s, n_i),
-        segment_repeats=_grid(feedback.s_repeats, n_i),
-        segment_redials=_grid(feedback.s_redials, n_i),
+        segment_repeats=segment_repeats,
+        segment_redials=segment_redials,
         trace=sorted(floor.trace, key=lambda e: e[0]) if floor.trace is not None else None,
     )
