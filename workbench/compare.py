@@ -372,3 +372,45 @@ def fill_comparison(
         fill_run(
             folder / label, results, sources.scenario, sources.inputs, manifest=option_manifest
         )
+
+
+def comparison_manifests(
+    comparison: ComparisonResult,
+    options: Mapping[str, tuple[Sources, str]],
+    common: Mapping[str, Any],
+) -> tuple[dict[str, tuple[Sources, dict[str, Any]]], dict[str, Any]]:
+    """The manifests of a comparison folder: per option label (``options``: label -> the bytes
+    its files were read as and the input path to record), its sources and the manifest of its
+    run folder; and the folder's own manifest. ``common`` (seed, replications, run record,
+    ...) goes into each of them."""
+    inputs: dict[str, tuple[Sources, dict[str, Any]]] = {}
+    for label, (sources, path) in options.items():
+        inputs[label] = (
+            sources,
+            {
+                "scenario": comparison.results[label].summary["scenario"],
+                "option": label,
+                "input": path,
+                "input_sha256": sources.sha256,
+                **common,
+                "contacts_simulated": comparison.results[label].contacts,
+            },
+        )
+    baseline = next(iter(options))
+    manifest = {
+        "scenario": inputs[baseline][1]["scenario"],
+        "baseline": baseline,
+        "options": [
+            {
+                "option": label,
+                "scenario": own["scenario"],
+                "input": own["input"],
+                "input_sha256": own["input_sha256"],
+                "folder": label,
+            }
+            for label, (_, own) in inputs.items()
+        ],
+        "confidence": comparison.confidence,
+        **common,
+    }
+    return inputs, manifest

@@ -50,6 +50,7 @@ from workbench.compare import (
     ComparisonResult,
     HorizonMismatch,
     check_horizons,
+    comparison_manifests,
     run_comparison,
     write_comparison,
 )
@@ -284,33 +285,14 @@ def compare(
             "executor": executor,
             **run_record(started, clock),
         }
-        inputs: dict[str, tuple[Sources, dict[str, Any]]] = {}
-        for label, file, scenario, sources in zip(labels, files, scenarios, read, strict=True):
-            manifest = {
-                "scenario": scenario.scenario.name,
-                "option": label,
-                "input": str(file),
-                "input_sha256": sources.sha256,
-                **common,
-                "contacts_simulated": comparison.results[label].contacts,
-            }
-            inputs[label] = (sources, manifest)
-        manifest = {
-            "scenario": first.scenario.name,
-            "baseline": labels[0],
-            "options": [
-                {
-                    "option": label,
-                    "scenario": inputs[label][1]["scenario"],
-                    "input": inputs[label][1]["input"],
-                    "input_sha256": inputs[label][1]["input_sha256"],
-                    "folder": label,
-                }
-                for label in labels
-            ],
-            "confidence": comparison.confidence,
-            **common,
-        }
+        inputs, manifest = comparison_manifests(
+            comparison,
+            {
+                label: (sources, str(file))
+                for label, file, sources in zip(labels, files, read, strict=True)
+            },
+            common,
+        )
         written = write_comparison(comparison, output, manifest, inputs)
     targets = targets_as_written(read_raw(files[0], read[0].scenario))
     out_console.print(comparison_rich_table(comparison, targets))

@@ -44,7 +44,7 @@ from workbench.app import (
     out_console,
     run_record,
 )
-from workbench.compare import ComparisonResult, fill_comparison
+from workbench.compare import ComparisonResult, comparison_manifests, fill_comparison
 from workbench.guards import ForceOption, refuse_oversized
 from workbench.headline import HAND, OPTIMIZED, Preview, findings, plan_comparison
 from workbench.headline import quick as quick_preview
@@ -185,35 +185,12 @@ def _write_compare(
             **{name: files[name] for name in ("schedule.csv",) if name in files},
         },
     )
-    options = {
-        HAND: (sources, str(file)),
-        OPTIMIZED: (optimized, "optimize/optimized.toml"),
-    }
     shared = {"seed": comparison.seed, "replications": comparison.replications, **common}
-    inputs = {
-        label: (
-            read,
-            {
-                "scenario": comparison.results[label].summary["scenario"],
-                "option": label,
-                "input": path,
-                "input_sha256": read.sha256,
-                **shared,
-                "contacts_simulated": comparison.results[label].contacts,
-            },
-        )
-        for label, (read, path) in options.items()
-    }
+    inputs, manifest = comparison_manifests(
+        comparison,
+        {HAND: (sources, str(file)), OPTIMIZED: (optimized, "optimize/optimized.toml")},
+        shared,
+    )
     fill_comparison(comparison, folder, inputs)
-    manifest = {
-        "scenario": comparison.results[HAND].summary["scenario"],
-        "baseline": HAND,
-        "options": [
-            {"option": label, "input": path, "folder": label}
-            for label, (_, path) in options.items()
-        ],
-        "confidence": comparison.confidence,
-        **shared,
-        "written_by": WRITTEN_BY,
-    }
+    manifest["written_by"] = WRITTEN_BY
     (folder / "manifest.json").write_text(json_text(manifest))
