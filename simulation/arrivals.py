@@ -54,6 +54,10 @@ class ContactTable:
     contacts: int
     region: np.ndarray
     segment_arrived: np.ndarray
+    fresh_work_s: np.ndarray
+    """Handle time [s] of the contacts arriving (not recontacts), per channel and interval of
+    arrival, as drawn before the bot's escalation factor: a control variate of the service
+    level whose expectation is known (``simulation.controls``)."""
 
 
 def _per_interval(model: SimModel, times: np.ndarray) -> np.ndarray:
@@ -61,6 +65,16 @@ def _per_interval(model: SimModel, times: np.ndarray) -> np.ndarray:
     inside = times[(times >= 0) & (times < horizon.length_s)]
     index = (inside // horizon.interval_s).astype(np.int64)
     return np.bincount(index, minlength=horizon.n_intervals)[: horizon.n_intervals]
+
+
+def _work_per_interval(model: SimModel, times: np.ndarray, work: np.ndarray) -> np.ndarray:
+    """Sum of ``work`` [s] of the contacts arriving at ``times``, per interval of the horizon."""
+    horizon = model.horizon
+    inside = (times >= 0) & (times < horizon.length_s)
+    index = (times[inside] // horizon.interval_s).astype(np.int64)
+    return np.bincount(index, weights=work[inside], minlength=horizon.n_intervals)[
+        : horizon.n_intervals
+    ]
 
 
 def _arrival_times(
@@ -113,6 +127,7 @@ def generate(model: SimModel, seed: int, replication: int) -> ContactTable:
     n_regions = len(model.scenario.regions)
     arrived = np.zeros((n_channels, n_intervals), dtype=np.int64)
     segment_arrived = np.zeros((n_channels * n_regions, n_intervals), dtype=np.int64)
+    fresh_work = np.zeros((n_channels, n_intervals))
     contained = np.zeros_like(arrived)
     sessions = np.zeros_like(arrived)
     parts: list[tuple[np.ndarray, ...]] = []
@@ -125,6 +140,7 @@ def generate(model: SimModel, seed: int, replication: int) -> ContactTable:
         distribution, _, cv = spec.handle
         rng = stream(seed, replication, Purpose.HANDLE, spec.name)
         handle = draw(rng, distribution, 1.0, cv, n) * aht
+        fresh_work[c] = _work_per_interval(model, t, handle)
         if spec.patience is not None:
             rng = stream(seed, replication, Purpose.PATIENCE, spec.name)
             patience = draw(rng, spec.patience[0], spec.patience[1], spec.patience[2], n)
@@ -198,4 +214,5 @@ def generate(model: SimModel, seed: int, replication: int) -> ContactTable:
         contacts=total,
         region=np.concatenate([p[7] for p in parts])[order].astype(np.int64),
         segment_arrived=segment_arrived,
+        fresh_work_s=fresh_work,
     )

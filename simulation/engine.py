@@ -116,6 +116,12 @@ class ReplicationResult:
     agent's hands [s] (0 for other channels)."""
     segment_repeats: np.ndarray
     segment_redials: np.ndarray
+    fresh_work_s: np.ndarray
+    """Handle time of the contacts arriving, per channel and interval [s]
+    (``ContactTable.fresh_work_s``); with ``absent_s`` the control variates of
+    ``simulation.controls``."""
+    absent_s: np.ndarray
+    """Shift time of the agents who did not show up, per site and interval [s]."""
     trace: list[tuple[float, str, int, str, int]] | None = None
 
 
@@ -259,6 +265,7 @@ def run(
     paid = np.zeros(n_s)
     cost = np.zeros(n_s)
     absent = np.zeros(n_s)
+    absent_s = [[0.0] * model.horizon.n_intervals for _ in range(n_s)]
     overtime = [[0.0] for _ in range(n_s)]
     agents: list[Agent] = []
     length = model.horizon.length_s
@@ -277,6 +284,9 @@ def run(
                 cost[inst.site] += inst.cost_per_agent
             else:
                 absent[inst.site] += 1
+                for tile in range(first, last + 1):
+                    begin = inst.start_s + tile * length
+                    floor.spread(absent_s[inst.site], begin, begin + duration)
                 continue
             for tile in range(first, last + 1):
                 begin = inst.start_s + tile * length
@@ -397,5 +407,7 @@ def run(
         chat_s=_grid(floor.chat_s, n_i),
         segment_repeats=segment_repeats,
         segment_redials=segment_redials,
+        fresh_work_s=contacts.fresh_work_s,
+        absent_s=np.array(absent_s),
         trace=sorted(floor.trace, key=lambda e: e[0]) if floor.trace is not None else None,
     )

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simulation.controls import MIN_REPLICATIONS, expected, line_controls, plain, with_controls
 from simulation.engine import ReplicationResult
 from simulation.groups import group_cells
 from simulation.kpis import (
@@ -79,8 +80,13 @@ INTERVAL_COLUMNS: dict[str, str] = {
 """The columns of ``intervals.csv`` with their meaning and units."""
 
 
-def _cell_stats(line: Line, scope: str, sl: np.ndarray) -> pd.DataFrame:
-    """Replication statistics of the service level of every cell (columns of ``sl``)."""
+def _cell_stats(
+    line: Line, scope: str, sl: np.ndarray, controls: tuple[np.ndarray, np.ndarray] | None
+) -> pd.DataFrame:
+    """Replication statistics of the service level of every cell (columns of ``sl``), and the
+    estimate of its expectation with the ``controls`` (grids and expectations,
+    ``simulation.controls.line_controls``) where given."""
+    found = plain(sl) if controls is None else with_controls(sl, *controls)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", category=RuntimeWarning)
         return pd.DataFrame(
@@ -92,6 +98,10 @@ def _cell_stats(line: Line, scope: str, sl: np.ndarray) -> pd.DataFrame:
                 "mean": np.nanmean(sl, axis=0),
                 "sd": np.nanstd(sl, axis=0, ddof=1),
                 "target": line.target_share,
+                "estimate": found.estimate,
+                "se": found.se,
+                "dof": found.dof,
+                "controls": found.controls,
             }
         )
 
@@ -119,7 +129,10 @@ class Results:
     cells: pd.DataFrame
     """Per line and interval (``scope = "interval"``) or day (``"day"``): the number of
     replications with a defined service level ``n``, their ``mean`` and ``sd`` (ddof 1) and the
-    target share: what a test of "this cell meets its target" needs."""
+    target share; the ``estimate`` of the cell's expected service level with its standard error
+    ``se``, Student-t degrees of freedom ``dof`` and number of ``controls`` (the control-variate
+    estimator of ``simulation.controls`` with enough replications, else the plain mean): what a
+    test of "this cell meets its target" needs."""
     groups: pd.DataFrame
     """Per real-time channel, customer language group and interval: the same statistics
     (``simulation.groups.group_cells``)."""
@@ -135,6 +148,7 @@ def aggregate(
     horizon = model.horizon
     scenario = model.scenario
     reported = lines(model, reps)
+    expect = expected(model) if len(reps) >= MIN_REPLICATIONS else None
     productive = np.stack([r.productive_s for r in reps])  # reps x sites x intervals
     busy = np.stack([r.busy_s for r in reps])
     utc = horizon.interval_starts_utc.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -153,7 +167,14 @@ def aggregate(
             line.started,
             confidence,
         )
-        cell_frames.append(_cell_stats(line, "interval", sl))
+        cell_frames.append(
+            _cell_stats(
+                line,
+                "interval",
+                sl,
+                None if expect is None else line_controls(model, line, reps, expect),
+            )
+        )
         prod = productive[:, line.sites, :].sum(axis=1)
         bus = busy[:, line.sites, :].sum(axis=1)
         frame = pd.DataFrame(
@@ -197,7 +218,16 @@ def aggregate(
             days(line.started),
             confidence,
         )
-        cell_frames.append(_cell_stats(line, "day", sl))
+        cell_frames.append(
+            _cell_stats(
+                line,
+                "day",
+                sl,
+                None
+                if expect is None
+                else line_controls(model, line, reps, expect, day_of, n_days),
+            )
+        )
         with np.errstate(invalid="ignore"):
             meets = np.where(np.isnan(sl), np.nan, (sl >= line.target_share).astype(float))
         prod = days(productive[:, line.sites, :].sum(axis=1))

@@ -117,4 +117,5 @@ def contact_table(
             (len(model.channels) * len(model.scenario.regions), model.horizon.n_intervals),
             dtype=np.int64,
         ),
+        fresh_work_s=np.zeros(shape),
     )
