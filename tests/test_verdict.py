@@ -30,7 +30,7 @@ from optimizer.plan.verdict import (
 
 def results_from(samples: list[np.ndarray], target: float = 0.8) -> Any:
     """A stand-in for ``Results`` with one interval cell per sample (replications' service
-    levels) on one channel, 10 contacts offered in each."""
+    levels) on one channel, 10 contacts offered in each, estimated by the plain mean."""
     cells = pd.DataFrame(
         {
             "channel": "voice",
@@ -40,6 +40,10 @@ def results_from(samples: list[np.ndarray], target: float = 0.8) -> Any:
             "mean": [float(np.mean(s)) for s in samples],
             "sd": [float(np.std(s, ddof=1)) for s in samples],
             "target": target,
+            "estimate": [float(np.mean(s)) for s in samples],
+            "se": [float(np.std(s, ddof=1) / np.sqrt(len(s))) for s in samples],
+            "dof": [len(s) - 1.0 for s in samples],
+            "controls": 0,
         }
     )
     intervals = pd.DataFrame(
@@ -119,17 +123,18 @@ def test_verdict_power_states_the_3_point_miss() -> None:
 
 
 def test_the_detectable_miss_is_where_the_power_reaches_0_8() -> None:
-    """The miss reported is the one the test catches with probability 0.8 (noncentral t,
-    checked against ``t_test_power``), larger with fewer replications."""
+    """The miss reported (from a standard error and degrees of freedom) is the one the test
+    catches with probability 0.8 (noncentral t, checked against ``t_test_power`` on the
+    replications behind that standard error), larger with fewer replications."""
     from optimizer.plan.verdict import detectable_miss
 
-    miss = detectable_miss(0.15, 60, 0.95, 0.02)
+    miss = detectable_miss(0.15 / np.sqrt(60), 59, 0.95, 0.02)
     assert miss is not None
     at = t_test_power(np.array([0.15]), np.array([60]), miss - 0.02, 0.95)[0]
     assert at == pytest.approx(0.8, abs=1e-6)
-    fewer = detectable_miss(0.15, 10, 0.95, 0.02)
+    fewer = detectable_miss(0.15 / np.sqrt(10), 9, 0.95, 0.02)
     assert fewer is not None and fewer > miss
-    assert detectable_miss(0.0, 10, 0.95, 0.02) is None
+    assert detectable_miss(0.0, 9, 0.95, 0.02) is None
 
 
 def test_shares_below_target_estimate_and_interval() -> None:
@@ -165,3 +170,32 @@ def test_the_share_below_target_lies_within_its_interval_when_most_cells_sit_jus
     means = np.array([s.mean() for s in samples])
     naive = float((means < 0.78).mean())
     assert cells["estimate"] > naive  # the naive share is biased low here
+
+
+def test_power_is_stated_per_line_near_target_and_the_weakest_line_leads() -> None:
+    """Voice cells near target that vary a lot and chat cells near target that vary little,
+    plus voice cells far above target: the power near target is given per line from each
+    cell's standard error (``power_of``), voice is the weakest, and the replications it would
+    need are the figure at the top."""
+    from optimizer.plan.verdict import power_of
+
+    rng = np.random.default_rng(9)
+    noisy = [rng.normal(0.0, 0.15, size=30) for _ in range(12)]
+    voice = results_from([0.80 + x - x.mean() for x in noisy])
+    voice.cells = pd.concat(
+        [voice.cells, results_from([rng.normal(0.99, 0.01, size=30) for _ in range(12)]).cells],
+        ignore_index=True,
+    )
+    voice.cells["cell"] = range(len(voice.cells))
+    chat = results_from([rng.normal(0.90, 0.02, size=30) for _ in range(12)], target=0.9).cells
+    chat["channel"], chat["cell"] = "chat", range(12)
+    voice.cells = pd.concat([voice.cells, chat], ignore_index=True)
+    power = verdict_power(voice, "interval", 0.95, 0.02)
+    near = power["near_target"]
+    assert set(near) == {"voice", "chat"} and near["voice"]["cells"] == 12
+    expected = power_of(voice.cells["se"][:12], voice.cells["dof"][:12], 0.01, 0.95)
+    assert near["voice"]["median"] == pytest.approx(float(np.median(expected)), abs=1e-4)
+    assert near["voice"]["median"] < 0.3 < 0.8 < near["chat"]["median"]
+    assert power["weakest"] == "voice"
+    assert power["replications_for_0_8"] == near["voice"]["replications_for_0_8"] > 100
+    assert power["variance_ratio"] == {}  # no cell estimated with control variates

@@ -123,9 +123,10 @@ def plan_json(plan: Plan) -> dict[str, Any]:
             "cells_short_per_cell_test": len(plan.verified_raw_shorts),
             "tolerance": plan.scenario.optimizer.verify.tolerance,
             "test": (
-                "one-sided Student-t over replications per cell, H0: mean service level >= "
-                "target - verify.tolerance; Benjamini-Hochberg FDR control across cells at "
-                "1 - verify.confidence"
+                "one-sided Student-t over replications per cell, H0: expected service level "
+                ">= target - verify.tolerance, the expectation estimated with control variates "
+                "(work arrived, agents absent) from 20 replications on, else the mean; "
+                "Benjamini-Hochberg FDR control across cells at 1 - verify.confidence"
             ),
             "power": plan.power,
             "below_target": plan.below_target,
@@ -229,9 +230,16 @@ def verdict_line(plan: Plan) -> str:
     power = plan.power
     if power.get("median") is not None:
         needed = power.get("replications_for_0_8")
+        weakest = power.get("weakest")
+        near = power.get("near_target", {}).get(weakest, {}) if weakest else {}
         line += (
-            f"; power to catch a cell {100 * power['effect']:g} points below target: median "
-            f"{power['median']:.2f} with {plan.verified.summary['replications']} replications"
+            f"; power to catch a cell {100 * power['effect']:g} points below target with "
+            f"{plan.verified.summary['replications']} replications: median {power['median']:.2f}"
+            + (
+                f", {weakest} {near['median']:.2f} over its {near['cells']} cells near target"
+                if near
+                else ""
+            )
             + (f" (0.8 needs about {needed})" if needed else "")
         )
         miss = power.get("detectable_miss")

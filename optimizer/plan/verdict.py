@@ -2,13 +2,17 @@
 
 A cell is a (channel, interval) pair, or a (channel, planning day) pair with
 ``targets = "daily"``. Replications are the independent observations (contacts in one interval
-share a queue).
+share a queue). A cell's expected service level is estimated with control variates (the work
+that arrived and the agents absent, whose expectations are known: ``simulation.controls``)
+once there are enough replications, else by the plain mean; the tests below use that
+estimate, its standard error and its Student-t degrees of freedom (``Results.cells``).
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -38,23 +42,22 @@ def fresh_seed(seed: int) -> int:
 
 
 def shortfall_p_values(results: Results, mode: str, tolerance: float = 0.0) -> pd.DataFrame:
-    """One-sided Student-t test per cell of H0 "the cell meets its target" (mean service level
-    over replications >= target share - ``tolerance``), replications being the independent
-    observations (contacts in one interval share a queue). Cells with fewer than two
-    replications with a defined service level are not judged. A cell whose replications all
-    agree (sd 0) is short exactly when its mean is below the threshold. Adds the columns
-    ``threshold`` and ``p_value``."""
+    """One-sided Student-t test per cell of H0 "the cell meets its target" (expected service
+    level >= target share - ``tolerance``) on the cell's ``estimate``, standard error ``se``
+    and ``dof`` degrees of freedom (module docstring), replications being the independent
+    observations. Cells with fewer than two replications with a defined service level are not
+    judged. A cell whose replications all agree (se 0) is short exactly when its estimate is
+    below the threshold. Adds the columns ``threshold`` and ``p_value``."""
     cells = results.cells[results.cells["scope"] == ("interval" if mode == "interval" else "day")]
     cells = cells[cells["n"] >= 2].copy()
-    n = cells["n"].to_numpy(float)
     cells["threshold"] = cells["target"].to_numpy(float) - tolerance
-    gap = cells["mean"].to_numpy(float) - cells["threshold"].to_numpy(float)
-    error = cells["sd"].to_numpy(float) / np.sqrt(n)
+    gap = cells["estimate"].to_numpy(float) - cells["threshold"].to_numpy(float)
+    error = np.nan_to_num(cells["se"].to_numpy(float))
     with np.errstate(divide="ignore", invalid="ignore"):
         t = np.where(
             error > 0, gap / np.where(error > 0, error, 1.0), np.where(gap < 0, -np.inf, np.inf)
         )
-    cells["p_value"] = stats.t.cdf(t, n - 1)
+    cells["p_value"] = stats.t.cdf(t, cells["dof"].to_numpy(float))
     return cells
 
 
@@ -80,7 +83,7 @@ def shortfalls(
     short = p < 1 - confidence
     channels = [str(c) for c in cells["channel"]]
     cell = cells["cell"].to_numpy(int)
-    level = cells["mean"].to_numpy(float)
+    level = cells["estimate"].to_numpy(float)
     target = cells["target"].to_numpy(float)
     found = [
         Short(channels[k], int(cell[k]), float(level[k]), float(p[k]), float(target[k]))
@@ -93,44 +96,61 @@ EFFECT = 0.03
 """The miss the verdict's power is stated for: a cell 3 points (0.03) below its target."""
 
 
-def t_test_power(sd: np.ndarray, n: np.ndarray, gap: float, confidence: float) -> np.ndarray:
+def power_of(se: np.ndarray, dof: np.ndarray, gap: float, confidence: float) -> np.ndarray:
     """Power of the one-sided per-cell t-test at level ``1 - confidence`` to call a cell short
-    whose true service level is ``gap`` below the test's threshold, with ``n`` replications of
-    standard deviation ``sd``: P(T' < -t[1-alpha, n-1]) for T' noncentral t with n - 1 degrees of
-    freedom and noncentrality -gap sqrt(n) / sd (e.g. Cohen 1988, Statistical Power Analysis,
-    ch. 2). NaN where ``sd`` is 0 or undefined."""
-    sd = np.asarray(sd, float)
-    n = np.asarray(n, float)
+    whose true service level is ``gap`` below the test's threshold, for an estimate of standard
+    error ``se`` with ``dof`` degrees of freedom: P(T' < -t[1-alpha, dof]) for T' noncentral t
+    with ``dof`` degrees of freedom and noncentrality -gap / se (e.g. Cohen 1988, Statistical
+    Power Analysis, ch. 2). NaN where ``se`` is 0 or undefined."""
+    se = np.asarray(se, float)
+    dof = np.asarray(dof, float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        shift = np.where(sd > 0, -gap * np.sqrt(n) / np.where(sd > 0, sd, 1.0), np.nan)
-    critical = stats.t.ppf(confidence, n - 1)
-    return np.where(np.isfinite(shift), stats.nct.cdf(-critical, n - 1, shift), np.nan)
+        shift = np.where(se > 0, -gap / np.where(se > 0, se, 1.0), np.nan)
+    critical = stats.t.ppf(confidence, dof)
+    return np.where(np.isfinite(shift), stats.nct.cdf(-critical, dof, shift), np.nan)
+
+
+def t_test_power(sd: np.ndarray, n: np.ndarray, gap: float, confidence: float) -> np.ndarray:
+    """``power_of`` the plain mean of ``n`` replications of standard deviation ``sd``
+    (standard error sd / sqrt(n), n - 1 degrees of freedom)."""
+    n = np.asarray(n, float)
+    return power_of(np.asarray(sd, float) / np.sqrt(n), n - 1, gap, confidence)
 
 
 def replications_for_power(
-    sd: float, gap: float, confidence: float, power: float = 0.8, most: int = 10_000
+    sd: float,
+    gap: float,
+    confidence: float,
+    power: float = 0.8,
+    most: int = 10_000,
+    controls: int = 0,
 ) -> int | None:
-    """Fewest replications giving ``power`` against a cell ``gap`` below the threshold at
-    standard deviation ``sd`` (None when not reached by ``most``, or ``sd`` undefined)."""
+    """Fewest replications giving ``power`` against a cell ``gap`` below the threshold when one
+    replication contributes standard deviation ``sd`` (the standard error times sqrt(n)) and the
+    estimate spends ``controls`` degrees of freedom (None when not reached by ``most``, or
+    ``sd`` undefined)."""
     if not (np.isfinite(sd) and sd > 0 and gap > 0):
         return None
-    for n in range(2, most + 1):
-        if t_test_power(np.array([sd]), np.array([n]), gap, confidence)[0] >= power:
+    for n in range(controls + 2, most + 1):
+        if (
+            power_of(np.array([sd / np.sqrt(n)]), np.array([n - 1 - controls]), gap, confidence)[0]
+            >= power
+        ):
             return n
     return None
 
 
 def detectable_miss(
-    sd: float, n: float, confidence: float, tolerance: float, power: float = 0.8
+    se: float, dof: float, confidence: float, tolerance: float, power: float = 0.8
 ) -> float | None:
-    """The smallest miss [share below target] the per-cell test catches with ``power`` at
-    standard deviation ``sd`` over ``n`` replications (bisection on the miss; None when even a
-    cell at 0 % would not be caught that often, or ``sd`` is undefined)."""
-    if not (np.isfinite(sd) and sd > 0 and n >= 2):
+    """The smallest miss [share below target] the per-cell test catches with ``power`` for an
+    estimate of standard error ``se`` with ``dof`` degrees of freedom (bisection on the miss;
+    None when even a cell at 0 % would not be caught that often, or ``se`` is undefined)."""
+    if not (np.isfinite(se) and se > 0 and dof >= 1):
         return None
 
     def caught(miss: float) -> float:
-        return float(t_test_power(np.array([sd]), np.array([n]), miss - tolerance, confidence)[0])
+        return float(power_of(np.array([se]), np.array([dof]), miss - tolerance, confidence)[0])
 
     low, high = tolerance, 1.0
     if caught(high) < power:
@@ -141,40 +161,107 @@ def detectable_miss(
     return high
 
 
-def verdict_power(
-    results: Results, mode: str, confidence: float, tolerance: float
-) -> dict[str, float | int | None]:
-    """What the per-cell test can see: against a cell ``EFFECT`` below its target, i.e.
-    ``EFFECT - tolerance`` below the threshold, the median power over the judged cells with a
-    positive sd, the share of them with power >= 0.8, the replications that would give 0.8
-    at the median sd, and the miss the test catches with 0.8 at the median sd and the
-    replications run (``detectable_miss``). The FDR control of the final verdict lowers the
-    power further."""
-    cells = shortfall_p_values(results, mode, tolerance)
-    gap = EFFECT - tolerance
-    sd = cells["sd"].to_numpy(float)
-    n = cells["n"].to_numpy(float)
-    varied = np.isfinite(sd) & (sd > 0)
-    if gap <= 0 or not varied.any():
-        return {
-            "effect": EFFECT,
-            "cells": int(varied.sum()),
-            "median": None,
-            "share_at_0_8": None,
-            "replications_for_0_8": None,
-            "detectable_miss": None,
-        }
-    power = t_test_power(sd[varied], n[varied], gap, confidence)
-    median_sd = float(np.median(sd[varied]))
-    miss = detectable_miss(median_sd, float(np.median(n[varied])), confidence, tolerance)
+NEAR = 0.05
+"""Cells whose estimate lies within this of their target share are "near the target": their
+spread is that of a cell the test has to decide (a cell at 99.9 % varies little, and says
+nothing of how a cell at target - 3 points would vary)."""
+
+
+def _power_figures(
+    se: np.ndarray,
+    dof: np.ndarray,
+    n: np.ndarray,
+    controls: np.ndarray,
+    confidence: float,
+    tolerance: float,
+) -> dict[str, Any]:
+    """Power figures of a set of cells (``verdict_power``)."""
+    power = power_of(se, dof, EFFECT - tolerance, confidence)
+    miss = detectable_miss(float(np.median(se)), float(np.median(dof)), confidence, tolerance)
     return {
-        "effect": EFFECT,
-        "cells": int(varied.sum()),
+        "cells": len(se),
         "median": round(float(np.median(power)), 4),
         "share_at_0_8": round(float(np.mean(power >= 0.8)), 4),
-        "replications_for_0_8": replications_for_power(median_sd, gap, confidence),
+        "replications_for_0_8": replications_for_power(
+            float(np.median(se * np.sqrt(n))),
+            EFFECT - tolerance,
+            confidence,
+            controls=int(np.median(controls)),
+        ),
         "detectable_miss": None if miss is None else round(miss, 4),
     }
+
+
+def verdict_power(
+    results: Results, mode: str, confidence: float, tolerance: float
+) -> dict[str, Any]:
+    """What the per-cell test can see, against a cell ``EFFECT`` below its target (that is
+    ``EFFECT - tolerance`` below the threshold), from each judged cell's standard error and
+    degrees of freedom (``power_of``).
+
+    ``median`` and ``share_at_0_8``: over every judged cell with a positive standard error.
+    ``near_target``: per line, over its cells within ``NEAR`` of the target, the cells a
+    3-point miss would look like: their median power, the share with power >= 0.8, the
+    replications that would give 0.8 at their median per-replication spread
+    (``replications_for_power``) and ``detectable_miss``, the miss caught with 0.8 at their
+    median standard error. ``weakest``: the line with the lowest median power near its
+    target, whose ``replications_for_0_8`` and ``detectable_miss`` are also given at the top
+    level (else those of all cells). ``variance_ratio``: per line, the median over its cells
+    estimated with control variates of their variance over that of the plain mean (1: no
+    gain). The FDR control of the final verdict lowers the power further."""
+    cells = shortfall_p_values(results, mode, tolerance)
+    se = cells["se"].to_numpy(float)
+    dof = cells["dof"].to_numpy(float)
+    n = cells["n"].to_numpy(float)
+    controls = cells["controls"].to_numpy(int)
+    line = cells["channel"].to_numpy(str)
+    varied = np.isfinite(se) & (se > 0)
+    near = varied & (
+        np.abs(cells["estimate"].to_numpy(float) - cells["target"].to_numpy(float)) <= NEAR
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = se**2 * n / cells["sd"].to_numpy(float) ** 2
+    out: dict[str, Any] = {
+        "effect": EFFECT,
+        "cells": int(varied.sum()),
+        "median": None,
+        "share_at_0_8": None,
+        "near_target": {},
+        "weakest": None,
+        "replications_for_0_8": None,
+        "detectable_miss": None,
+        "variance_ratio": {
+            name: round(float(np.median(ratio[varied & (controls > 0) & (line == name)])), 4)
+            for name in sorted(set(line[varied & (controls > 0)]))
+        },
+    }
+    if EFFECT - tolerance <= 0 or not varied.any():
+        return out
+    every = _power_figures(
+        se[varied], dof[varied], n[varied], controls[varied], confidence, tolerance
+    )
+    out["median"], out["share_at_0_8"] = every["median"], every["share_at_0_8"]
+    for name in sorted(set(line[near])):
+        mine = near & (line == name)
+        out["near_target"][name] = _power_figures(
+            se[mine], dof[mine], n[mine], controls[mine], confidence, tolerance
+        )
+    chosen = every
+    if out["near_target"]:
+        weakest = min(out["near_target"], key=lambda name: out["near_target"][name]["median"])
+        out["weakest"], chosen = weakest, out["near_target"][weakest]
+    out["replications_for_0_8"] = chosen["replications_for_0_8"]
+    out["detectable_miss"] = chosen["detectable_miss"]
+    return out
+
+
+def power_in_words(power: dict[str, Any]) -> tuple[float | None, str]:
+    """The power to quote from ``verdict_power``'s figures: that of the weakest line near
+    its target (``"for voice cells near target"``), else the median over all cells."""
+    weakest = power.get("weakest")
+    if weakest is not None:
+        return power["near_target"][weakest]["median"], f" for {weakest} cells near target"
+    return power.get("median"), ""
 
 
 def offered_by_cell(results: Results, mode: str) -> dict[tuple[str, int], float]:
@@ -204,10 +291,10 @@ def below_target_shares(
     """Share of judged cells, and of the contacts offered in them, whose mean service level is
     below target - ``tolerance``, per line and for all lines (``"all"``), each as
     ``{estimate, low, high}``. Each cell's expected level is uncertain: given its replications
-    it is taken as mean + sd / sqrt(n) x a Student-t variable with n - 1 degrees of freedom,
-    cells independent. The estimate is the expected share under that, the sum over cells of
-    P(level < target - tolerance) (weighted by contacts for the volume share); the interval at
-    ``confidence`` is the percentile interval of ``draws`` draws of it (a parametric
+    it is taken as estimate + se x a Student-t variable with the cell's ``dof`` (module
+    docstring), cells independent. The estimate is the expected share under that, the sum over
+    cells of P(level < target - tolerance) (weighted by contacts for the volume share); the
+    interval at ``confidence`` is the percentile interval of ``draws`` draws of it (a parametric
     bootstrap from a generator seeded by ``seed``: the same plan gives the same figures). The
     share of cell means below the line is not the estimate: near the line more cells sit above
     than below, so it is biased low, and it fell outside its own interval on global-retail
@@ -220,16 +307,16 @@ def below_target_shares(
             for c, k in zip(cells["channel"], cells["cell"], strict=True)
         ]
     )
-    mean = cells["mean"].to_numpy(float)
-    n = cells["n"].to_numpy(float)
-    se = np.nan_to_num(cells["sd"].to_numpy(float) / np.sqrt(n))
+    mean = cells["estimate"].to_numpy(float)
+    dof = np.maximum(cells["dof"].to_numpy(float), 1.0)
+    se = np.nan_to_num(cells["se"].to_numpy(float))
     threshold = cells["threshold"].to_numpy(float)
     rng = np.random.default_rng(seed)
-    drawn = mean + se * rng.standard_t(np.maximum(n - 1, 1), size=(draws, len(mean)))
+    drawn = mean + se * rng.standard_t(dof, size=(draws, len(mean)))
     below_drawn = drawn < threshold
     with np.errstate(divide="ignore", invalid="ignore"):
         z = (threshold - mean) / se
-    below = np.where(se > 0, stats.t.cdf(z, np.maximum(n - 1, 1)), (mean < threshold).astype(float))
+    below = np.where(se > 0, stats.t.cdf(z, dof), (mean < threshold).astype(float))
     alpha = 1 - confidence
     channels = cells["channel"].to_numpy(str)
     out: dict[str, dict[str, dict[str, float]]] = {}

@@ -56,10 +56,10 @@ class Verification:
 
 
 def open_cells(results: Results, mode: str, confidence: float, tolerance: float) -> int:
-    """Cells whose mean lies below target - ``tolerance`` while the per-cell test at
+    """Cells whose estimate lies below target - ``tolerance`` while the per-cell test at
     ``confidence`` does not call them short: the cells more replications would settle."""
     cells = shortfall_p_values(results, mode, tolerance)
-    below = cells["mean"].to_numpy(float) < cells["threshold"].to_numpy(float)
+    below = cells["estimate"].to_numpy(float) < cells["threshold"].to_numpy(float)
     unproven = cells["p_value"].to_numpy(float) >= 1.0 - confidence
     return int(np.sum(below & unproven))
 
