@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulation.controls import MIN_REPLICATIONS, expected, line_controls, plain, with_controls
+from simulation.controls import MIN_REPLICATIONS, expected, for_line, line_controls, plain
 from simulation.engine import ReplicationResult
 from simulation.groups import group_cells
 from simulation.kpis import (
@@ -86,7 +86,7 @@ def _cell_stats(
     """Replication statistics of the service level of every cell (columns of ``sl``), and the
     estimate of its expectation with the ``controls`` (grids and expectations,
     ``simulation.controls.line_controls``) where given."""
-    found = plain(sl) if controls is None else with_controls(sl, *controls)
+    found = plain(sl) if controls is None else for_line(sl, *controls, line.target_share)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", category=RuntimeWarning)
         return pd.DataFrame(

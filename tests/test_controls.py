@@ -21,7 +21,7 @@ from scipy import stats
 
 from scenarios.loader import load
 from simulation import build, run_replications
-from simulation.controls import MIN_REPLICATIONS, expected, plain, with_controls
+from simulation.controls import MIN_REPLICATIONS, expected, for_line, plain, with_controls
 from simulation.results import aggregate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -87,6 +87,19 @@ def test_too_few_replications_or_nothing_to_learn_leave_the_plain_mean() -> None
     assert list(found.controls) == [0, 0]
     assert found.estimate[0] == pytest.approx(float(np.mean(y[:, 0])))
     assert found.se[1] == 0.0
+
+
+def test_a_line_whose_controls_do_not_help_keeps_the_plain_mean() -> None:
+    """Controls unrelated to the output widen the estimate (their coefficients cost degrees of
+    freedom): the line keeps the plain mean. Related ones narrow it: the line uses them."""
+    rng = np.random.default_rng(4)
+    y, x, mu, _ = _synthetic(rng, cells=200, n=20, rho=0.0)
+    found = for_line(y, x, mu, 0.8)
+    np.testing.assert_array_equal(found.se, plain(y).se)
+    assert not found.controls.any()
+    y, x, mu, _ = _synthetic(rng, cells=200, n=20, rho=0.7)
+    found = for_line(y, x, mu, 0.8)
+    assert found.controls.all() and float(np.median(found.se / plain(y).se)) < 0.9
 
 
 @pytest.fixture(scope="module")
