@@ -199,3 +199,42 @@ def test_power_is_stated_per_line_near_target_and_the_weakest_line_leads() -> No
     assert power["weakest"] == "voice"
     assert power["replications_for_0_8"] == near["voice"]["replications_for_0_8"] > 100
     assert power["variance_ratio"] == {}  # no cell estimated with control variates
+
+
+def test_undecided_cells_are_neither_shown_short_nor_shown_within_3_points() -> None:
+    """Against scipy's one-sample t-tests in both directions: a cell is undecided when
+    "mean >= 0.78" is not rejected and "mean <= 0.77" is not rejected either, at 5 %."""
+    from optimizer.plan.verdict import undecided_cells
+
+    rng = np.random.default_rng(10)
+    samples = [
+        rng.normal(m, sd, size=12)
+        for m, sd in [(0.70, 0.01), (0.85, 0.01), (0.79, 0.15), (0.80, 0.002), (0.775, 0.002)]
+    ]
+    samples += [rng.normal(0.78, 0.05, size=12) for _ in range(20)]
+    results = results_from(samples)
+    found = set(undecided_cells(results, "interval", 0.95, 0.02)["cell"])
+    expected = {
+        k
+        for k, s in enumerate(samples)
+        if stats.ttest_1samp(s, 0.78, alternative="less").pvalue >= 0.05
+        and stats.ttest_1samp(s, 0.77, alternative="greater").pvalue >= 0.05
+    }
+    assert found == expected
+    assert 2 in found and not {0, 1, 3, 4} & found
+    assert verdict_power(results, "interval", 0.95, 0.02)["undecided"]["cells"] == len(found)
+
+
+def test_a_cell_3_points_below_target_is_flagged_with_the_confidence_level() -> None:
+    """The guarantee behind ``undecided_cells``: of 4,000 cells exactly 3 points below their
+    target, the share neither called short nor left undecided (wrongly shown within 3 points)
+    is the test's level, 5 % (binomial 99.9 % band), whatever the replications."""
+    from optimizer.plan.verdict import undecided_cells
+
+    rng = np.random.default_rng(11)
+    for n in (10, 60):
+        results = results_from([rng.normal(0.77, 0.12, size=n) for _ in range(4000)])
+        short, _ = shortfalls(results, "interval", 0.95, tolerance=0.02)
+        flagged = len(short) + len(undecided_cells(results, "interval", 0.95, 0.02))
+        missed = 1 - flagged / 4000
+        assert abs(missed - 0.05) < 3.3 * np.sqrt(0.05 * 0.95 / 4000)

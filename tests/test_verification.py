@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from optimizer.plan.budget import Budget
-from optimizer.plan.verdict import fresh_seed
+from optimizer.plan.verdict import fresh_seed, undecided_cells
 from optimizer.plan.verification import open_cells, verify
 from simulation import simulate
 from tests.factory import build_scenario, single_queue_raw
@@ -47,12 +46,13 @@ def test_no_batch_is_added_without_open_cells_or_time() -> None:
     assert verify(_plan(13, 4, 64), spent).batches == [4]
 
 
-def test_open_cells_are_below_the_line_and_not_proven_short() -> None:
-    """A cell whose mean is under target - tolerance with a p-value >= 1 - confidence is
-    open; one proven short (p < 0.05) or above the line is not."""
+def test_open_cells_are_the_verdicts_undecided_cells() -> None:
+    """The cells that trigger another batch are those neither called short nor shown within
+    3 points of target (``verdict.undecided_cells``): on a plan a few points short they exist
+    and are at most the judged cells."""
     plan = _plan(13, 4, 4)
     results = simulate(plan, replications=6, seed=1)
-    cells = results.cells[results.cells["scope"] == "interval"]
+    cells = results.cells[(results.cells["scope"] == "interval") & (results.cells["n"] >= 2)]
     count = open_cells(results, "interval", 0.95, 0.02)
-    below = cells["mean"].to_numpy(float) < cells["target"].to_numpy(float) - 0.02
-    assert 0 <= count <= int(np.sum(below))
+    assert count == len(undecided_cells(results, "interval", 0.95, 0.02))
+    assert 0 < count <= len(cells)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from optimizer.plan.outcome import Plan
-from optimizer.plan.verdict import power_in_words
+from optimizer.plan.verdict import meets_in_words
 from scenarios.schema import Scenario
 from workbench.compare import ComparisonResult, compare_results
 from workbench.kpi_tables import money, pct, share_text
@@ -142,14 +142,9 @@ def findings(
                 f"{name} {100 * row['diff']:+.1f} pp "
                 f"[{100 * row['diff_ci_low']:+.1f}, {100 * row['diff_ci_high']:+.1f}]"
             )
-    power, where = power_in_words(plan.power)
-    if plan.meets_targets and power is not None and power < 0.8:
-        verdict = (
-            f"meets every target the fresh-seed check can see (power {power:.2f}{where} "
-            f"against a {100 * plan.power['effect']:g}-point miss)"
-        )
-    elif plan.meets_targets:
-        verdict = "meets every target on the fresh seed"
+    if plan.meets_targets:
+        confidence = plan.scenario.optimizer.verify.confidence
+        verdict = meets_in_words(plan.power, confidence, "fresh-seed check")
     else:
         missed = _missed(plan.verified.summary)
         verdict = "does NOT meet every target on the fresh seed" + (

@@ -19,7 +19,7 @@ from optimizer.plan.files import plan_files
 from optimizer.plan.loop import Iteration, OptimizeError, UnsupportedPlan, unsupported_plan
 from optimizer.plan.loop import optimize as run_optimizer
 from optimizer.plan.summary import missed_targets, plan_json, plan_timings, verdict_line
-from optimizer.plan.verdict import power_in_words
+from optimizer.plan.verdict import meets_in_words
 from optimizer.shifts.highs import SolverProgress
 from optimizer.tours.tables import people_table
 from scenarios.loader import Sources, read_raw
@@ -263,14 +263,11 @@ def _optimize(
         out_console.print(headcount_table(people_table(plan.scenario, plan.scenario.schedule_rows)))
     print_kpis(plan.verified, plan.scenario, raw)
     out_console.print(comparison_table(plan_json(plan)))
-    verdict = "meets every target" if plan.meets_targets else "does NOT meet every target"
-    power, where = power_in_words(plan.power)
-    if plan.meets_targets and power is not None and power < 0.8:
-        verdict = (
-            f"meets every target the test can see (power {power:.2f}{where} against a "
-            f"{100 * plan.power['effect']:g}-point miss; raise [optimizer.verify] "
-            "max_replications for a stronger verdict)"
-        )
+    verdict = (
+        meets_in_words(plan.power, plan.scenario.optimizer.verify.confidence)
+        if plan.meets_targets
+        else "does NOT meet every target"
+    )
     for note in plan.notes:
         out_console.print(f"note: {note}", highlight=False, markup=False)
     out_console.print(verdict_line(plan), highlight=False, markup=False, soft_wrap=True)

@@ -9,6 +9,7 @@ import pandas as pd
 
 from optimizer.plan.explain import describe_misses, describe_unserved
 from optimizer.plan.outcome import Iteration, Plan
+from optimizer.plan.verdict import undecided_cells
 from optimizer.tours.tables import people_table
 from scenarios.timeline import Horizon
 
@@ -69,6 +70,7 @@ def plan_json(plan: Plan) -> dict[str, Any]:
     assert last is not None
     first = plan.iterations[0]
     summary = plan.verified.summary
+    verify = plan.scenario.optimizer.verify
     utc_labels = horizon.interval_starts_utc.strftime("%Y-%m-%dT%H:%M:%SZ")
     labels = utc_labels if mode == "interval" else pd.Index([d.isoformat() for d in horizon.dates])
     document: dict[str, Any] = {
@@ -140,6 +142,19 @@ def plan_json(plan: Plan) -> dict[str, Any]:
                     "p_value": float(f"{s.p_value:.4g}"),
                 }
                 for s in plan.verified_shorts
+            ],
+            "undecided": [
+                {
+                    "channel": str(row["channel"]),
+                    "cell": int(row["cell"]),
+                    "interval" if mode == "interval" else "day": str(labels[int(row["cell"])]),
+                    "service_level": round(float(row["estimate"]), 4),
+                    "standard_error": round(float(row["se"]), 4),
+                    "target": float(row["target"]),
+                }
+                for row in undecided_cells(
+                    plan.verified, mode, verify.confidence, verify.tolerance
+                ).to_dict("records")
             ],
             "cells_judged": plan.verified_judged,
             "channels": {
@@ -242,6 +257,12 @@ def verdict_line(plan: Plan) -> str:
             )
             + (f" (0.8 needs about {needed})" if needed else "")
         )
+        undecided = power.get("undecided", {}).get("cells", 0)
+        if undecided:
+            line += (
+                f"; {undecided} cells undecided (neither shown short nor shown within "
+                f"{100 * power['effect']:g} points of target)"
+            )
         miss = power.get("detectable_miss")
         if miss is not None:
             line += f"; a cell {100 * miss:.0f} points below target is caught with 0.8"

@@ -5,8 +5,10 @@ A cell (channel, interval) meets its target when its expected service level is a
 target - ``verify.tolerance`` (``verdict``). The check starts with ``verify.replications``
 replications on a seed unrelated to the scenario's (``verdict.fresh_seed``), then doubles
 them, up to ``verify.max_replications`` and while the time budget allows, as long as some cell
-*looks* short (its mean below the line) without the per-cell test calling it short: more
-replications settle exactly those cells one way or the other. Replications are whole horizons
+is undecided: not called short by the per-cell test, and not shown to be within 3 points of its
+target either (``verdict.undecided_cells``): more replications settle exactly those cells one
+way or the other, and a cell 3 points below target is left passing only if it is still
+undecided at the end (their number is reported with the power). Replications are whole horizons
 (a cell cannot get more of its own), and replication ``r`` of a seed is the same whatever the
 batch it runs in, so the result is that of one simulation with the final count: the folder's
 ``optimized.toml`` reproduces it. Looking again after each batch makes the per-cell test a
@@ -20,15 +22,13 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from optimizer.plan.budget import Budget
 from optimizer.plan.verdict import (
     Short,
     below_target_shares,
     fresh_seed,
-    shortfall_p_values,
     shortfalls,
+    undecided_cells,
     verdict_power,
 )
 from scenarios.schema import Scenario
@@ -56,12 +56,10 @@ class Verification:
 
 
 def open_cells(results: Results, mode: str, confidence: float, tolerance: float) -> int:
-    """Cells whose estimate lies below target - ``tolerance`` while the per-cell test at
-    ``confidence`` does not call them short: the cells more replications would settle."""
-    cells = shortfall_p_values(results, mode, tolerance)
-    below = cells["estimate"].to_numpy(float) < cells["threshold"].to_numpy(float)
-    unproven = cells["p_value"].to_numpy(float) >= 1.0 - confidence
-    return int(np.sum(below & unproven))
+    """The cells more replications would settle: neither called short by the per-cell test at
+    ``confidence`` nor shown to be within 3 points of their target
+    (``verdict.undecided_cells``)."""
+    return len(undecided_cells(results, mode, confidence, tolerance))
 
 
 def verify(
