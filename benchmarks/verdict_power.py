@@ -25,14 +25,8 @@ from typing import Any
 import numpy as np
 
 from benchmarks import common
-from optimizer.plan.verdict import (
-    EFFECT,
-    NEAR,
-    fresh_seed,
-    power_of,
-    replications_for_power,
-    t_test_power,
-)
+from optimizer.plan.power import NEAR, power_of, replications_for_power, t_test_power
+from optimizer.plan.verdict import EFFECT, fresh_seed
 from scenarios.loader import load
 from simulation import aggregate, build, run_replications
 

@@ -18,14 +18,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from optimizer.plan.verdict import (
-    below_target_shares,
-    replications_for_power,
-    shortfall_p_values,
-    shortfalls,
-    t_test_power,
-    verdict_power,
-)
+from optimizer.plan.power import replications_for_power, t_test_power, verdict_power
+from optimizer.plan.verdict import below_target_shares, shortfall_p_values, shortfalls
 
 
 def results_from(samples: list[np.ndarray], target: float = 0.8) -> Any:
@@ -126,7 +120,7 @@ def test_the_detectable_miss_is_where_the_power_reaches_0_8() -> None:
     """The miss reported (from a standard error and degrees of freedom) is the one the test
     catches with probability 0.8 (noncentral t, checked against ``t_test_power`` on the
     replications behind that standard error), larger with fewer replications."""
-    from optimizer.plan.verdict import detectable_miss
+    from optimizer.plan.power import detectable_miss
 
     miss = detectable_miss(0.15 / np.sqrt(60), 59, 0.95, 0.02)
     assert miss is not None
@@ -177,7 +171,7 @@ def test_power_is_stated_per_line_near_target_and_the_weakest_line_leads() -> No
     plus voice cells far above target: the power near target is given per line from each
     cell's standard error (``power_of``), voice is the weakest, and the replications it would
     need are the figure at the top."""
-    from optimizer.plan.verdict import power_of
+    from optimizer.plan.power import power_of
 
     rng = np.random.default_rng(9)
     noisy = [rng.normal(0.0, 0.15, size=30) for _ in range(12)]

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from optimizer.plan.outcome import Plan
-from optimizer.plan.verdict import meets_in_words
+from optimizer.plan.power import meets_in_words
 from scenarios.schema import Scenario
 from workbench.compare import ComparisonResult, compare_results
 from workbench.kpi_tables import money, pct, share_text
@@ -144,7 +144,7 @@ def findings(
             )
     if plan.meets_targets:
         confidence = plan.scenario.optimizer.verify.confidence
-        verdict = meets_in_words(plan.power, confidence, "fresh-seed check")
+        verdict = meets_in_words(plan.power, confidence, "fresh-seed check", advice=False)
     else:
         missed = _missed(plan.verified.summary)
         verdict = "does NOT meet every target on the fresh seed" + (

@@ -18,8 +18,8 @@ from optimizer.plan.budget import Round
 from optimizer.plan.files import plan_files
 from optimizer.plan.loop import Iteration, OptimizeError, UnsupportedPlan, unsupported_plan
 from optimizer.plan.loop import optimize as run_optimizer
+from optimizer.plan.power import meets_in_words
 from optimizer.plan.summary import missed_targets, plan_json, plan_timings, verdict_line
-from optimizer.plan.verdict import meets_in_words
 from optimizer.shifts.highs import SolverProgress
 from optimizer.tours.tables import people_table
 from scenarios.loader import Sources, read_raw

@@ -92,7 +92,7 @@ class Plan:
     """Requirements no candidate shift can cover (``optimizer.shifts.coverable``): planned
     around, left unstaffed."""
     power: dict[str, Any] = field(default_factory=dict)
-    """The verdict's power against a cell 3 points below target (``verdict.verdict_power``)."""
+    """The verdict's power against a cell 3 points below target (``power.verdict_power``)."""
     columns: tuple[Column, ...] = ()
     """The candidate shifts the MILP chose from (``solution.agents`` names them)."""
     below_target: dict[str, Any] = field(default_factory=dict)

@@ -23,13 +23,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from optimizer.plan.budget import Budget
+from optimizer.plan.power import verdict_power
 from optimizer.plan.verdict import (
     Short,
     below_target_shares,
     fresh_seed,
     shortfalls,
     undecided_cells,
-    verdict_power,
 )
 from scenarios.schema import Scenario
 from simulation import build
@@ -42,7 +42,7 @@ from simulation.runner import run_replications
 class Verification:
     """The fresh-seed check: ``results`` over all replications, the verdict's ``shorts``
     (after false-discovery-rate control) and ``raw_shorts`` (per-cell test alone), the cells
-    ``judged``, the ``seed``, the ``power`` (``verdict.verdict_power``), the ``below`` shares
+    ``judged``, the ``seed``, the ``power`` (``power.verdict_power``), the ``below`` shares
     (``verdict.below_target_shares``) and the replications after each batch (``batches``)."""
 
     results: Results
