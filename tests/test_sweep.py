@@ -18,16 +18,9 @@ from simulation import executors, simulate
 from simulation.cache import ReplicationCache
 from tests.factory import single_queue_raw
 from workbench.cli import app
-from workbench.sweep import (
-    SWEEP_COLUMNS,
-    parse_value,
-    parse_vary,
-    plan_sweep,
-    run_sweep,
-    set_key,
-    sweep,
-)
+from workbench.sweep import SWEEP_COLUMNS, plan_sweep, run_sweep, sweep
 from workbench.sweep_chart import sweep_chart
+from workbench.sweep_keys import parse_value, parse_vary, set_key
 
 ROOT = Path(__file__).resolve().parent.parent
 GLOBAL_RETAIL = ROOT / "scenarios" / "global-retail.toml"

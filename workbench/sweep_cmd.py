@@ -154,8 +154,9 @@ def sweep(
 ) -> None:
     """Simulate a grid of variants of FILE on common random numbers; write sweep.csv (one row
     per point and channel) and a chart of the KPI surface (sweep.html, sweep.png)."""
-    from workbench.sweep import plan_sweep, read_vary, run_sweep
+    from workbench.sweep import plan_sweep, run_sweep
     from workbench.sweep_chart import write_sweep
+    from workbench.sweep_keys import read_vary
 
     _, sources = load_sources_or_exit(file)
     store = _cache_or_exit(str(file), cache, cache_dir)
