@@ -12,6 +12,7 @@ from optimizer.plan.outcome import Iteration, Plan
 from optimizer.plan.verdict import undecided_cells
 from optimizer.tours.tables import people_table
 from scenarios.timeline import Horizon
+from simulation.controls import MIN_REPLICATIONS
 
 
 def _iteration_json(iteration: Iteration, horizon: Horizon, mode: str) -> dict[str, Any]:
@@ -127,7 +128,8 @@ def plan_json(plan: Plan) -> dict[str, Any]:
             "test": (
                 "one-sided Student-t over replications per cell, H0: expected service level "
                 ">= target - verify.tolerance, the expectation estimated with control variates "
-                "(work arrived, agents absent) from 20 replications on, else the mean; "
+                f"(work arrived, agents absent) from {MIN_REPLICATIONS} replications on, where "
+                "they narrow the line's cells, else the mean; "
                 "Benjamini-Hochberg FDR control across cells at 1 - verify.confidence"
             ),
             "power": plan.power,
