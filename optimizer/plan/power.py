@@ -54,13 +54,9 @@ def replications_for_power(
     ``sd`` undefined)."""
     if not (np.isfinite(sd) and sd > 0 and gap > 0):
         return None
-    for n in range(controls + 2, most + 1):
-        if (
-            power_of(np.array([sd / np.sqrt(n)]), np.array([n - 1 - controls]), gap, confidence)[0]
-            >= power
-        ):
-            return n
-    return None
+    n = np.arange(controls + 2, most + 1, dtype=float)
+    reached = np.flatnonzero(power_of(sd / np.sqrt(n), n - 1 - controls, gap, confidence) >= power)
+    return int(n[reached[0]]) if len(reached) else None
 
 
 def detectable_miss(

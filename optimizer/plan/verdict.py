@@ -96,14 +96,15 @@ EFFECT = 0.03
 
 
 def undecided_cells(
-    results: Results, mode: str, confidence: float, tolerance: float
+    results: Results, mode: str, confidence: float, tolerance: float, control_fdr: bool = True
 ) -> pd.DataFrame:
-    """The cells the check leaves open: not called short by the per-cell test at
-    ``confidence``, and not shown to be less than ``EFFECT`` below their target either (the
-    one-sided test of H0 "expected level <= target - EFFECT" on the same estimate does not
-    reject at ``confidence``). A cell 3 points below target that the test does not call short
-    is one of these (with probability ``confidence`` at least), so more replications are spent
-    on them, and their number is reported."""
+    """The cells the check leaves open: not called short by the verdict (``shortfalls`` at
+    ``confidence``, after false-discovery-rate control unless ``control_fdr`` is False), and not
+    shown to be less than ``EFFECT`` below their target either (the one-sided test of H0
+    "expected level <= target - EFFECT" on the same estimate does not reject at
+    ``confidence``). A cell 3 points below target that the verdict does not call short is one
+    of these with probability ``confidence`` at least, so more replications are spent on them,
+    and they are reported."""
     cells = shortfall_p_values(results, mode, tolerance)
     floor = cells["target"].to_numpy(float) - EFFECT
     level = cells["estimate"].to_numpy(float)
@@ -115,8 +116,10 @@ def undecided_cells(
             np.where(level > floor, np.inf, -np.inf),
         )
     above = stats.t.sf(t, np.maximum(cells["dof"].to_numpy(float), 1.0)) < 1.0 - confidence
-    short = cells["p_value"].to_numpy(float) < 1.0 - confidence
-    return cells[~above & ~short]
+    p = cells["p_value"].to_numpy(float)
+    if control_fdr and len(p):
+        p = stats.false_discovery_control(p, method="bh")
+    return cells[~above & ~(p < 1.0 - confidence)]
 
 
 def offered_by_cell(results: Results, mode: str) -> dict[tuple[str, int], float]:
