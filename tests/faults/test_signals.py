@@ -304,7 +304,12 @@ def test_sigkill_leaves_workers_dead_and_the_next_run_cleans_up(tmp_path: Path) 
         ["simulate", str(GLOBAL), "--replications", "40", "--workers", "2", "--out", str(out)],
         tmp_path,
     )
-    time.sleep(4.0)
+    # under load the start-up (imports, validation) can take longer than a fixed sleep: wait
+    # for the run's temporary folder, then give the workers a moment to start
+    deadline = time.monotonic() + 120.0
+    while not leftovers(tmp_path) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(2.0)
     assert process.poll() is None
     os.kill(process.pid, signal.SIGKILL)
     process.communicate(timeout=30)
