@@ -1,4 +1,4 @@
-"""Tests of the exact analytic queueing core (optimizer/erlang.py).
+"""Tests of the exact analytic queueing core (optimizer/queueing/erlang*.py).
 
 Every published number of /work/shared/REFERENCES.md sections "Erlang C", "Erlang A" and
 "Square-root staffing" is recomputed here with the project's own implementation and checked to
@@ -16,10 +16,8 @@ import pytest
 from scipy import integrate, special, stats
 
 from optimizer.queueing import erlang as E
+from optimizer.queueing import erlang_a_series as S
 from optimizer.queueing.erlang import (
-    COUNTS_RULES,
-    ErlangAResult,
-    erlang_a,
     erlang_b,
     erlang_b_continuous,
     erlang_c,
@@ -28,10 +26,15 @@ from optimizer.queueing.erlang import (
     erlang_c_service_level,
     halfin_whitt_p_wait,
     halfin_whitt_required_agents,
-    required_agents,
     scheduled_agents,
-    service_level,
     square_root_staffing,
+)
+from optimizer.queueing.erlang_a import (
+    COUNTS_RULES,
+    ErlangAResult,
+    erlang_a,
+    required_agents,
+    service_level,
 )
 
 SHARE_4DP = 5e-5  # published shares with 4 decimals
@@ -406,7 +409,7 @@ def test_offered_excl_short_abandons() -> None:
     args = (n, GMR_RATE, GMR_AHT, patience, GMR_T)
     offered = service_level(*args, counts="offered")
     assert service_level(*args, counts="offered_excl_short", short_abandon_s=0.0) == offered
-    model = E._build_model(n, GMR_RATE, GMR_AHT, patience, with_h=False)
+    model = S._build_model(n, GMR_RATE, GMR_AHT, patience, with_h=False)
     theta = 1.0 / patience
 
     def density(s: float) -> float:
@@ -546,10 +549,10 @@ def test_closed_form_fallback_matches_series(monkeypatch: pytest.MonkeyPatch) ->
     Zeltyn 2007), used only for enormous windows, agrees with the exact series path."""
     cases = [(12, 10.0, 600.0), (10, 10.0, 60.0), (5, 12.0, 120.0), (200, 195.0, 900.0)]
     direct = [erlang_a(n, a / 180.0, 180.0, p, 20.0) for n, a, p in cases]
-    monkeypatch.setattr(E, "_DIRECT_MAX_TERMS", 1)
+    monkeypatch.setattr(S, "_DIRECT_MAX_TERMS", 1)
     for (n, a, p), ref in zip(cases, direct, strict=True):
         got = erlang_a(n, a / 180.0, 180.0, p, 20.0)
-        assert E._build_model(n, a / 180.0, 180.0, p, with_h=False).closed
+        assert S._build_model(n, a / 180.0, 180.0, p, with_h=False).closed
         for field in ErlangAResult.__dataclass_fields__:
             assert getattr(got, field) == pytest.approx(getattr(ref, field), rel=1e-8), field
 

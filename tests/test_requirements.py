@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from optimizer.queueing.erlang import required_agents, service_level
+from optimizer.queueing.erlang_a import required_agents, service_level
 from optimizer.queueing.models import (
     async_backlog,
     async_constant_level,

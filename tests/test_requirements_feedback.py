@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from optimizer.queueing.erlang import erlang_a
+from optimizer.queueing.erlang_a import erlang_a
 from optimizer.requirements import requirements
 from optimizer.requirements.feedback import delay_kernel
 from scenarios.loader import load

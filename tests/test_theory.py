@@ -16,7 +16,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from optimizer.queueing.erlang import erlang_a, erlang_c_asa, erlang_c_service_level
+from optimizer.queueing.erlang import erlang_c_asa, erlang_c_service_level
+from optimizer.queueing.erlang_a import erlang_a
 from simulation import simulate
 from tests.factory import build_scenario, single_queue_raw
 

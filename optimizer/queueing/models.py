@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from optimizer.queueing.erlang import min_servers, service_level, smallest_meeting
+from optimizer.queueing.erlang_a import min_servers, service_level, smallest_meeting
 
 __all__ = [
     "MAX_SERVERS",
@@ -60,7 +60,7 @@ def required_servers(
 ) -> int:
     """Smallest number of servers of the M/M/n(+M) queue whose service level meets ``share``.
 
-    Same answer as :func:`optimizer.queueing.erlang.required_agents` (lambda [1/s], AHT [s],
+    Same answer as :func:`optimizer.queueing.erlang_a.required_agents` (lambda [1/s], AHT [s],
     threshold [s], mean exponential patience [s] (``math.inf`` = Erlang C), ``counts`` rule,
     ``short_abandon_s`` [s]) but searched from a warm start: ``guess`` (e.g. the answer of the
     previous interval), by default ``a + sqrt(a)``; it gallops up or down from there with
@@ -71,7 +71,7 @@ def required_servers(
     ``share = 0`` returns :func:`min_servers` (no target: just a defined service level);
     0 when there are no arrivals.  Raises ``ValueError`` when ``max_servers`` miss the target.
     Sources: Erlang C (Erlang 1917; Cooper 1981, ch. 3) and Erlang A (Garnett, Mandelbaum and
-    Reiman 2002, M&SOM 4(3):208-227) as implemented in :mod:`optimizer.queueing.erlang`.
+    Reiman 2002, M&SOM 4(3):208-227) as implemented in :mod:`optimizer.queueing.erlang_a`.
     """
     if math.isnan(share) or not 0.0 <= share <= 1.0:
         raise ValueError(f"share must be in [0, 1], got {share}")
@@ -174,7 +174,7 @@ def chat_required_agents(
     Parameters: lambda [1/s] of chats reaching the agent queue, ``aht_s`` [s] handle time of a
     chat held alone, threshold ``within_s`` [s], target ``share``, mean exponential patience
     [s] (``math.inf`` = nobody abandons), ``counts`` rule as
-    :func:`optimizer.queueing.erlang.service_level`,
+    :func:`optimizer.queueing.erlang_a.service_level`,
     ``concurrency`` k >= 1, ``slowdown`` handle-time factors by number held (``None`` = all 1),
     ``short_abandon_s`` [s]; ``guess`` an optional warm start in agents.
 

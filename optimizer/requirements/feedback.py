@@ -44,7 +44,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from optimizer.queueing.erlang import erlang_a
+from optimizer.queueing.erlang_a import erlang_a
 from optimizer.requirements.demand import NO_ARRIVALS, ChannelDemand
 from optimizer.requirements.staffing import RealTimeModel
 from scenarios.schema import Channel, Scenario

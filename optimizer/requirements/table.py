@@ -183,8 +183,8 @@ def requirements(scenario: Scenario, horizon: Horizon | None = None) -> Requirem
 
     See :class:`Requirements` for the table and the module docstring for the demand model.
     Real-time requirement per interval: :func:`optimizer.queueing.required_servers` (same as
-    ``optimizer.queueing.erlang.required_agents``) with the channel's ``target.share``, ``within``,
-    ``counts`` rule and ``short_abandon``, and the patience mean as exponential patience
+    ``optimizer.queueing.erlang_a.required_agents``) with the channel's ``target.share``,
+    ``within``, ``counts`` rule and ``short_abandon``, and the patience mean as exponential patience
     (``None`` = nobody abandons: Erlang C; a non-exponential patience distribution is replaced
     by an exponential one with its mean); chat via
     :func:`optimizer.queueing.chat_required_agents`.  Only the mean handle time enters (the
