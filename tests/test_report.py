@@ -200,6 +200,10 @@ def test_plan_comparison_when_plan_json_exists(optimized: Path) -> None:
     assert "From optimized.toml of the run folder (the verified roster" in html
     text = html[: html.index('<script type="application/json"')]  # the page without its scripts
     assert '<table class="roster">' in text and "<pre>" not in text
+    undecided = len(plan["verification"]["undecided"])
+    assert (
+        f"{undecided} cells undecided" if undecided else "every cell shown less than 3 points"
+    ) in text
     assert not (optimized / "charts").exists()  # --no-png
 
 

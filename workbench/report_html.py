@@ -144,6 +144,14 @@ def _plan_html(plan: dict[str, Any]) -> str:
     verdict = (
         "meets every target" if verification.get("meets_targets") else "does NOT meet every target"
     )
+    undecided = len(verification.get("undecided") or [])  # the cells the check left open
+    if undecided:
+        verdict += (
+            f"; {undecided} cells undecided (neither shown short nor shown within 3 points of "
+            "target, listed in plan.json)"
+        )
+    elif verification.get("meets_targets") and "undecided" in verification:
+        verdict += "; every cell shown less than 3 points below its target"
     levels = ", ".join(f"{e(str(k))} {v:.0%}" for k, v in (plan.get("bot_levels") or {}).items())
     parts = [
         f"<p>Solver {e(str(plan.get('solver', '-')))} "
