@@ -5,10 +5,11 @@ A cell (channel, interval) meets its target when its expected service level is a
 target - ``verify.tolerance`` (``verdict``). The check starts with ``verify.replications``
 replications on a seed unrelated to the scenario's (``verdict.fresh_seed``), then doubles
 them, up to ``verify.max_replications`` and while the time budget allows, as long as some cell
-is undecided: not called short by the per-cell test, and not shown to be within 3 points of its
-target either (``verdict.undecided_cells``): more replications settle exactly those cells one
-way or the other, and a cell 3 points below target is left passing only if it is still
-undecided at the end (their number is reported with the power). Replications are whole horizons
+is undecided: not called short by the verdict (after false-discovery-rate control), and not
+shown to be within 3 points of its target either (``verdict.undecided_cells``): more
+replications settle exactly those cells one way or the other, and a cell 3 points below target
+passes unflagged only if it was wrongly shown within 3 points (probability at most
+1 - confidence); the cells still undecided at the end are reported. Replications are whole horizons
 (a cell cannot get more of its own), and replication ``r`` of a seed is the same whatever the
 batch it runs in, so the result is that of one simulation with the final count: the folder's
 ``optimized.toml`` reproduces it. Looking again after each batch makes the per-cell test a
@@ -56,7 +57,7 @@ class Verification:
 
 
 def open_cells(results: Results, mode: str, confidence: float, tolerance: float) -> int:
-    """The cells more replications would settle: neither called short by the per-cell test at
+    """The cells more replications would settle: neither called short by the verdict at
     ``confidence`` nor shown to be within 3 points of their target
     (``verdict.undecided_cells``)."""
     return len(undecided_cells(results, mode, confidence, tolerance))
