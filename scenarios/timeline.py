@@ -116,6 +116,29 @@ class Horizon:
 # Demand
 
 
+def interval_integrals(
+    t0_s: np.ndarray, t1_s: np.ndarray, per_s: np.ndarray, step_s: float, n: int
+) -> np.ndarray:
+    """Integral of a piecewise-constant function over each of ``n`` intervals of ``step_s``
+    [s] from time 0: segment ``k`` holds ``per_s[k]`` (e.g. arrivals per second) on
+    ``[t0_s[k], t1_s[k])``, clipped to ``[0, n step_s)``; segments that straddle intervals are
+    split by overlap. One value per interval (e.g. expected arrivals)."""
+    out = np.zeros(n)
+    t0, t1 = np.maximum(t0_s, 0.0), np.minimum(t1_s, n * step_s)
+    keep = t1 > t0
+    t0, t1, values = t0[keep], t1[keep], per_s[keep]
+    if not len(t0):
+        return out
+    first = np.minimum((t0 // step_s).astype(np.int64), n - 1)
+    last = np.clip(np.ceil(t1 / step_s).astype(np.int64) - 1, first, n - 1)
+    for k in range(int((last - first).max()) + 1):
+        index = first + k
+        inside = index <= last
+        overlap = np.minimum(t1, (index + 1) * step_s) - np.maximum(t0, index * step_s)
+        np.add.at(out, index[inside], (values * np.maximum(overlap, 0.0))[inside])
+    return out
+
+
 @dataclass(frozen=True)
 class Demand:
     """Piecewise-constant arrival rates of one channel on ``[0, length_s)``.

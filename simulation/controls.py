@@ -35,6 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scenarios.timeline import interval_integrals
 from simulation.engine import ReplicationResult
 from simulation.lines import Line
 from simulation.model import SimModel
@@ -56,25 +57,6 @@ class Expected:
     """Shift time of absent agents, per site and interval [s]."""
 
 
-def _spread(t0: np.ndarray, t1: np.ndarray, per_s: np.ndarray, step: float, n: int) -> np.ndarray:
-    """Integral of ``per_s`` on ``[t0, t1)`` (clipped to the horizon ``[0, n step)``) over each
-    interval of length ``step`` [s]."""
-    out = np.zeros(n)
-    t0, t1 = np.maximum(t0, 0.0), np.minimum(t1, n * step)
-    keep = t1 > t0
-    t0, t1, per_s = t0[keep], t1[keep], per_s[keep]
-    if not len(t0):
-        return out
-    first = np.minimum((t0 // step).astype(np.int64), n - 1)
-    last = np.clip(np.ceil(t1 / step).astype(np.int64) - 1, first, n - 1)
-    for k in range(int((last - first).max()) + 1):
-        index = first + k
-        inside = index <= last
-        overlap = np.minimum(t1, (index + 1) * step) - np.maximum(t0, index * step)
-        np.add.at(out, index[inside], (per_s * np.maximum(overlap, 0.0))[inside])
-    return out
-
-
 def expected(model: SimModel) -> Expected:
     """The expectations of ``ReplicationResult.fresh_work_s`` and ``absent_s`` (module
     docstring), replaying the demand segments and shift instances over the same tiles of the
@@ -87,7 +69,7 @@ def expected(model: SimModel) -> Expected:
         for tile in range(math.floor(model.start_s / length), math.floor(model.end_s / length) + 1):
             begin = np.maximum(demand.t0_s + tile * length, model.start_s)
             end = np.minimum(demand.t1_s + tile * length, model.end_s)
-            work[spec.index] += _spread(begin, end, demand.rate_per_s * aht, step, n)
+            work[spec.index] += interval_integrals(begin, end, demand.rate_per_s * aht, step, n)
     sites = model.scenario.sites
     absent = np.zeros((len(sites), n))
     first = math.floor((model.start_s - 7 * 86400.0) / length)
@@ -100,7 +82,9 @@ def expected(model: SimModel) -> Expected:
         starts = np.array([inst.start_s for inst in mine])[:, None] + tiles[None]
         ends = np.array([inst.end_s for inst in mine])[:, None] + tiles[None]
         share = np.array([sites[s].absenteeism * inst.agents for inst in mine], float)
-        absent[s] = _spread(starts.ravel(), ends.ravel(), np.repeat(share, len(tiles)), step, n)
+        absent[s] = interval_integrals(
+            starts.ravel(), ends.ravel(), np.repeat(share, len(tiles)), step, n
+        )
     return Expected(work, absent)
 
 

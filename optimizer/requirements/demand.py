@@ -11,7 +11,7 @@ from typing import NamedTuple
 import numpy as np
 
 from scenarios.schema import Channel, Scenario
-from scenarios.timeline import Demand, Horizon, demand
+from scenarios.timeline import Demand, Horizon, demand, interval_integrals
 
 # Expected arrivals below this in an interval count as none (float dust of the overlaps).
 NO_ARRIVALS = 1e-12
@@ -148,23 +148,12 @@ def _interval_sums(
     split by overlap.  Returns one value per interval (e.g. expected arrivals).
     """
     length, step, n = horizon.length_s, float(horizon.interval_s), horizon.n_intervals
-    out = np.zeros(n)
-    if len(t0_s) == 0:
-        return out
     starts = np.mod(t0_s + delay_s, length)
     ends = starts + (t1_s - t0_s)
     wrap = ends > length
     starts = np.concatenate([starts, np.zeros(int(wrap.sum()))])
     ends = np.concatenate([np.minimum(ends, length), ends[wrap] - length])
-    values = np.concatenate([per_s, per_s[wrap]])
-    first = np.minimum(np.floor(starts / step).astype(np.int64), n - 1)
-    last = np.clip(np.ceil(ends / step).astype(np.int64) - 1, first, n - 1)
-    for k in range(int((last - first).max()) + 1):
-        index = first + k
-        inside = index <= last
-        overlap = np.minimum(ends, (index + 1) * step) - np.maximum(starts, index * step)
-        np.add.at(out, index[inside], (values * np.maximum(overlap, 0.0))[inside])
-    return out
+    return interval_integrals(starts, ends, np.concatenate([per_s, per_s[wrap]]), step, n)
 
 
 @dataclass(frozen=True, eq=False)
