@@ -13,7 +13,7 @@ import datetime as dt
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import altair as alt
 import numpy as np
@@ -125,22 +125,27 @@ class _Clock:
                 names.append(name)
         return f"planning clock ({', '.join(names) or 'UTC'})"
 
-    def utc_x(self, axis: bool = True, title: str = "UTC") -> alt.X:
-        """The x encoding on ``interval_start``; with the UTC axis at the bottom if ``axis``."""
+    def _x(self, label_expr: str, title: str, orient: Literal["top", "bottom"]) -> alt.X:
+        """The x encoding on ``interval_start`` with an axis at the ticks, labelled by
+        ``label_expr`` (a Vega expression of the tick's time)."""
         return alt.X(
             "interval_start:T",
             scale=alt.Scale(type="utc"),
             axis=alt.Axis(
                 values=list(self.ticks_ms),
-                labelExpr=f"utcFormat(time(datum.value), '{self.fmt}')",
+                labelExpr=label_expr,
                 labelAngle=0,
                 labelOverlap=True,
                 title=title,
-                orient="bottom",
-            )
-            if axis
-            else None,
+                orient=orient,
+            ),
         )
+
+    def utc_x(self, axis: bool = True, title: str = "UTC") -> alt.X:
+        """The x encoding on ``interval_start``; with the UTC axis at the bottom if ``axis``."""
+        if not axis:
+            return alt.X("interval_start:T", scale=alt.Scale(type="utc"), axis=None)
+        return self._x(f"utcFormat(time(datum.value), '{self.fmt}')", title, "bottom")
 
     def local_axis_layer(self) -> alt.Chart:
         """An invisible layer that draws the planning-clock axis on top."""
@@ -153,17 +158,10 @@ class _Clock:
             alt.Chart(_inline(ticks))
             .mark_rule(opacity=0)
             .encode(
-                x=alt.X(
-                    "interval_start:T",
-                    scale=alt.Scale(type="utc"),
-                    axis=alt.Axis(
-                        values=list(self.ticks_ms),
-                        labelExpr=f"utcFormat({value} + {self.offset_expr(value)}, '{self.fmt}')",
-                        labelAngle=0,
-                        labelOverlap=True,
-                        title=self.local_title,
-                        orient="top",
-                    ),
+                x=self._x(
+                    f"utcFormat({value} + {self.offset_expr(value)}, '{self.fmt}')",
+                    self.local_title,
+                    "top",
                 )
             )
         )
