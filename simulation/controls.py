@@ -30,13 +30,11 @@ and its standard error stand.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from scenarios.timeline import interval_integrals
-from simulation.engine import ReplicationResult
 from simulation.lines import Line
 from simulation.model import SimModel
 
@@ -103,16 +101,18 @@ def _shared_weights(model: SimModel, line: Line) -> np.ndarray:
 def line_controls(
     model: SimModel,
     line: Line,
-    reps: Sequence[ReplicationResult],
+    work: np.ndarray,
+    absent_by_site: np.ndarray,
     expect: Expected,
     day_of: np.ndarray | None = None,
     n_days: int = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The controls of ``line`` per replication and cell, shape (reps, cells, m), and their
     expectations, shape (cells, m): per interval, or per planning day when ``day_of`` (the
-    planning day of every interval) is given."""
-    work = np.stack([r.fresh_work_s for r in reps])  # reps x channels x intervals
-    absent = np.stack([r.absent_s for r in reps])[:, line.sites, :].sum(axis=1)
+    planning day of every interval) is given. ``work`` and ``absent_by_site``: the
+    replications' ``fresh_work_s`` and ``absent_s`` stacked (reps x channels or sites x
+    intervals)."""
+    absent = absent_by_site[:, line.sites, :].sum(axis=1)
     weights = _shared_weights(model, line)
     own = work[:, line.channel, :]
     shared = np.einsum("rci,c->ri", work, weights)

@@ -148,7 +148,16 @@ def aggregate(
     horizon = model.horizon
     scenario = model.scenario
     reported = lines(model, reps)
-    expect = expected(model) if len(reps) >= MIN_REPLICATIONS else None
+    # the control variates' grids, stacked once, and their expectations (simulation.controls)
+    grids = (
+        (
+            np.stack([r.fresh_work_s for r in reps]),
+            np.stack([r.absent_s for r in reps]),
+            expected(model),
+        )
+        if len(reps) >= MIN_REPLICATIONS
+        else None
+    )
     productive = np.stack([r.productive_s for r in reps])  # reps x sites x intervals
     busy = np.stack([r.busy_s for r in reps])
     utc = horizon.interval_starts_utc.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -172,7 +181,7 @@ def aggregate(
                 line,
                 "interval",
                 sl,
-                None if expect is None else line_controls(model, line, reps, expect),
+                None if grids is None else line_controls(model, line, *grids),
             )
         )
         prod = productive[:, line.sites, :].sum(axis=1)
@@ -223,9 +232,7 @@ def aggregate(
                 line,
                 "day",
                 sl,
-                None
-                if expect is None
-                else line_controls(model, line, reps, expect, day_of, n_days),
+                None if grids is None else line_controls(model, line, *grids, day_of, n_days),
             )
         )
         with np.errstate(invalid="ignore"):
