@@ -197,6 +197,9 @@ def run(name: str, workers: int = 2) -> dict[str, Any]:
         "exit_code": 0 if plan.meets_targets else 3,
         "unserved": len(plan.unserved),
         "below_target": verification.get("below_target"),
+        "verification_batches": verification.get("batches"),
+        "undecided": len(verification.get("undecided", [])),
+        "power_near_target": (verification.get("power") or {}).get("near_target"),
         "notes": plan.notes,
     }
 
