@@ -121,6 +121,7 @@ def version(package: str) -> str:
 
 def machine() -> dict[str, Any]:
     """Where and when the figures were taken."""
+    usable: int | None
     try:
         usable = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux

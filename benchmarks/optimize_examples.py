@@ -22,7 +22,7 @@ from optimizer.plan.summary import plan_json, plan_timings
 from scenarios.loader import load
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = (
+EXAMPLES: tuple[tuple[str, Literal["people", "shifts"] | None], ...] = (
     ("small-shop", None),
     ("global-retail", None),
     ("global-retail", "shifts"),
@@ -31,11 +31,11 @@ EXAMPLES = (
 
 
 def run(
-    name: str, plan: Literal["people", "shifts"] | None = None, workers: int = 2
+    name: str, planning: Literal["people", "shifts"] | None = None, workers: int = 2
 ) -> dict[str, object]:
-    """Optimize one example scenario (planning ``plan``, default the file's) and return the
-    figures."""
-    scenario = load(ROOT / "scenarios" / f"{name}.toml").planning(plan)
+    """Optimize one example scenario (planning ``planning``, default the file's) and return
+    the figures."""
+    scenario = load(ROOT / "scenarios" / f"{name}.toml").planning(planning)
     began = time.perf_counter()
     try:
         plan = optimize(scenario, workers=workers)

@@ -200,6 +200,7 @@ def run(name: str, workers: int = 2) -> dict[str, Any]:
         "verification_batches": verification.get("batches"),
         "undecided": len(verification.get("undecided", [])),
         "power_near_target": (verification.get("power") or {}).get("near_target"),
+        "pass_on_target": (verification.get("power") or {}).get("pass_on_target"),
         "notes": plan.notes,
     }
 

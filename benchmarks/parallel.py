@@ -7,6 +7,7 @@ and the best of ``repeats`` is kept for each.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from benchmarks import common
@@ -22,7 +23,7 @@ def measure(
     for _ in range(repeats):
         for w in workers:
             _, took = common.timed(
-                lambda w=w: simulate(scenario, replications=replications, workers=w)
+                functools.partial(simulate, scenario, replications=replications, workers=w)
             )
             seconds[w].append(took)
     runs: dict[str, Any] = {}
