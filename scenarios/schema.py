@@ -128,8 +128,9 @@ class Verify(Model):
         ge=2,
         le=10_000,
         description=(
-            "Most replications of the fresh-seed check: it doubles them while a cell looks "
-            "short without being proven short, within time_budget."
+            "Most replications of the fresh-seed check: after the first batch, it runs up to "
+            "this many while a cell is undecided (neither shown short nor shown less than 3 "
+            "points below target), within time_budget."
         ),
     )
     confidence: float = Field(0.95, gt=0.5, lt=1.0, description="Confidence level.")

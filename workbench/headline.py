@@ -34,11 +34,13 @@ HAND, OPTIMIZED = "hand", "optimized"
 def quick(scenario: Scenario) -> Scenario:
     """``scenario`` cut down to a quick preview: one simulate-and-correct round
     (``[optimizer] max_iterations = 1``: the plan of the analytic model, simulated once) and a
-    fresh-seed check of ``[optimizer.verify] replications`` replications, not doubled
-    (``max_replications`` = ``replications``). The solver's limits and the verdict's test are
-    the file's."""
+    fresh-seed check of ``[optimizer.verify] replications`` replications and, if a cell is
+    undecided after them, as many again (``max_replications`` = 2 x ``replications``, where
+    the file's may allow more). The solver's limits and the verdict's test are the file's."""
     optimizer = scenario.optimizer
-    verify = optimizer.verify.model_copy(update={"max_replications": optimizer.verify.replications})
+    first = optimizer.verify.replications
+    most = min(2 * first, max(first, optimizer.verify.max_replications))
+    verify = optimizer.verify.model_copy(update={"max_replications": most})
     cut = optimizer.model_copy(update={"max_iterations": 1, "verify": verify})
     return scenario.model_copy(update={"optimizer": cut})
 
@@ -144,12 +146,20 @@ def findings(
             )
     if plan.meets_targets:
         confidence = plan.scenario.optimizer.verify.confidence
-        verdict = meets_in_words(plan.power, confidence, "fresh-seed check", advice=False)
+        verdict = meets_in_words(plan.power, confidence)
     else:
         missed = _missed(plan.verified.summary)
-        verdict = "does NOT meet every target on the fresh seed" + (
-            f": {missed}" if missed else ": cells short, see optimize/plan.json"
-        )
+        verdict = "does NOT meet every target on the fresh seed" + (f": {missed}" if missed else "")
+        if plan.verified_shorts:
+            verdict += f"; {len(plan.verified_shorts)} cells short"
+        if plan.undecided:
+            verdict += (
+                f"; {len(plan.undecided)} cells undecided after {plan.batches[-1]} replications"
+                " (neither shown short nor shown less than 3 points below target)"
+            )
+        if plan.unserved:
+            verdict += "; demand no shift can serve"
+        verdict += " (optimize/plan.json)"
         if plan.capacity_bound:
             limits = "max_agents or people.max" if plan.scenario.schedule_rows else "max_agents"
             verdict += f"; the sites' {limits} bind (optimize/plan.json notes)"

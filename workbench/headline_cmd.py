@@ -59,8 +59,8 @@ def headline(
         typer.Option(
             "--quick",
             help="A quick preview: one simulate-and-correct round and a fresh-seed check of "
-            "[optimizer.verify] replications, not doubled (make run: about 2 minutes on 2 "
-            "cores for global-retail).",
+            "[optimizer.verify] replications, twice as many if a cell is undecided (make run: "
+            "about 2 minutes on 2 cores for global-retail).",
         ),
     ] = False,
     out: OutOption = None,

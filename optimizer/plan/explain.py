@@ -4,6 +4,7 @@ plan may cost more than a hand-made roster."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from optimizer.plan.verdict import offered_by_cell
@@ -14,7 +15,7 @@ from scenarios.timeline import Horizon
 
 if TYPE_CHECKING:
     from optimizer.plan.outcome import Iteration
-    from optimizer.plan.verdict import Short
+    from optimizer.plan.verdict import Short, Undecided
     from simulation.results import Results
 
 
@@ -164,20 +165,25 @@ def describe_unserved(
 
 
 def describe_misses(
-    shorts: list[Short], results: Results, horizon: Horizon, mode: str
+    shorts: Sequence[Short | Undecided],
+    results: Results,
+    horizon: Horizon,
+    mode: str,
+    what: str = "below target",
 ) -> list[str]:
-    """One line per channel with cells short in the verdict: how many, the share of the
-    channel's volume they hold, the worst service level and when (interval targets)."""
+    """One line per channel with cells short in the verdict (or left ``undecided``, ``what``
+    saying which): how many, the share of the channel's volume they hold, the worst service
+    level and when (interval targets)."""
     offered = offered_by_cell(results, mode)
     lines = []
-    by_channel: dict[str, list[Short]] = {}
+    by_channel: dict[str, list[Short | Undecided]] = {}
     for short in shorts:
         by_channel.setdefault(short.channel, []).append(short)
     for channel, items in by_channel.items():
         worst = min(items, key=lambda s: s.service_level)
         line = (
             f"channel '{channel}': {len(items)} {'intervals' if mode == 'interval' else 'days'} "
-            f"below target {100 * worst.target:.0f} % (worst {100 * worst.service_level:.1f} %)"
+            f"{what} {100 * worst.target:.0f} % (worst {100 * worst.service_level:.1f} %)"
         )
         mine = [v for (line_name, _), v in offered.items() if line_name == channel]
         if mode == "interval" and mine:

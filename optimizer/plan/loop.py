@@ -24,7 +24,8 @@ optimizer works"; its files: docs/outputs.md).
 
 A cell "falls short" when a one-sided Student-t test over replications rejects "mean service
 level >= target - ``verify.tolerance``" at level ``1 - verify.confidence`` (``verdict``); the
-verdict applies Benjamini-Hochberg control across cells.
+verdict applies Benjamini-Hochberg control across cells, and passes a plan only when every
+cell is also shown less than 3 points below its target (``verification``).
 """
 
 from __future__ import annotations
@@ -313,4 +314,6 @@ def optimize(
         below_target=check.below,
         columns=ctx.columns,
         batches=check.batches,
+        looks=check.looks,
+        undecided=check.undecided,
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from optimizer.blending.cuts import CapacityPlan
-from optimizer.plan.verdict import Short
+from optimizer.plan.verdict import Short, Undecided
 from optimizer.requirements import Requirements
 from optimizer.shifts.coverable import Unserved
 from optimizer.shifts.problem import Column, Shortfall, Solution
@@ -100,6 +100,11 @@ class Plan:
     confidence intervals, per line and ``"all"`` (``verdict.below_target_shares``)."""
     batches: list[int] = field(default_factory=list)
     """Replications of the fresh-seed check after each of its batches (``verification``)."""
+    looks: list[float] = field(default_factory=list)
+    """Confidence of the "shown within 3 points" test at each batch (``verification``)."""
+    undecided: list[Undecided] = field(default_factory=list)
+    """Cells the fresh-seed check left open: neither called short nor shown less than 3 points
+    below target (``verdict.undecided_cells``); any fails the verdict."""
 
     @property
     def cost(self) -> float:
@@ -121,7 +126,10 @@ class Plan:
 
     @property
     def meets_targets(self) -> bool:
-        """True if the fresh-seed check shows no significant shortfall, every channel's
-        whole-horizon service level meets its target and no demand is left unserved."""
+        """True if the fresh-seed check shows no significant shortfall and every cell less
+        than 3 points below target (none undecided), every channel's whole-horizon service
+        level meets its target and no demand is left unserved."""
         channels_met = all(kpi["met"] for kpi in self.verified.summary["channels"].values())
-        return channels_met and not self.verified_shorts and not self.unserved
+        return (
+            channels_met and not self.verified_shorts and not self.undecided and not self.unserved
+        )

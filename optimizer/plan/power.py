@@ -1,11 +1,15 @@
-"""The power of the verdict's per-cell test (``optimizer.plan.verdict``), and how a passing
-plan is put in words.
+"""The power of the verdict (``optimizer.plan.verdict``), and how a passing plan is put in
+words.
 
-The test calls a cell short when its estimate is significantly below target - tolerance. Its
-power against a cell ``EFFECT`` (3 points) below its target follows from the cell's standard
-error and degrees of freedom (noncentral t). Cells a 3-point miss would look like are those
-near their target (``NEAR``): a cell at 99.9 % varies little and says nothing about one at
-target - 3, so power is stated per line over those cells, and the weakest line is quoted.
+The verdict fails a plan with a cell ``EFFECT`` (3 points) below its target with probability at
+least ``verify.confidence`` whatever the replications: such a cell passes only if wrongly shown
+within 3 points (``verdict.undecided_cells``). What the replications buy is the other side:
+how often a cell on its target is shown good (``pass_on_target``), and how often a 3-point miss
+is called short outright rather than left undecided, the power of the per-cell test, which
+follows from the cell's standard error and degrees of freedom (noncentral t). Cells a 3-point
+miss would look like are those near their target (``NEAR``): a cell at 99.9 % varies little
+and says nothing about one at target - 3, so power is stated per line over those cells, and the
+weakest line is quoted.
 """
 
 from __future__ import annotations
@@ -112,7 +116,7 @@ def _power_figures(
 
 
 def verdict_power(
-    results: Results, mode: str, confidence: float, tolerance: float
+    results: Results, mode: str, confidence: float, tolerance: float, within: float | None = None
 ) -> dict[str, Any]:
     """What the per-cell test can see, against a cell ``EFFECT`` below its target (that is
     ``EFFECT - tolerance`` below the threshold), from each judged cell's standard error and
@@ -126,7 +130,12 @@ def verdict_power(
     median standard error. ``weakest``: the line with the lowest median power near its
     target, whose ``replications_for_0_8`` and ``detectable_miss`` are also given at the top
     level (else those of all cells). ``undecided``: the cells neither called short nor shown
-    within ``EFFECT`` of their target (``undecided_cells``), in all and per line.
+    within ``EFFECT`` of their target at ``within`` (``undecided_cells``), in all and per line.
+    ``caught``: the probability, at least, that a cell ``EFFECT`` below its target fails the
+    verdict (called short or left undecided): ``confidence`` by construction, the check
+    spending its error over its looks (``verification``). ``pass_on_target``: per line near
+    its target, the median probability that a cell exactly on its target is shown within
+    ``EFFECT`` at ``within`` (how often a good cell is decided good with these replications).
     ``variance_ratio``: per line, the median over its cells
     estimated with control variates of their variance over that of the plain mean (1: no
     gain). The FDR control of the final verdict lowers the power further."""
@@ -142,9 +151,25 @@ def verdict_power(
     )
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = se**2 * n / cells["sd"].to_numpy(float) ** 2
-    open_ = undecided_cells(results, mode, confidence, tolerance)
+    shown = confidence if within is None else within
+    open_ = undecided_cells(results, mode, confidence, tolerance, within=shown)
     out: dict[str, Any] = {
         "effect": EFFECT,
+        "caught": confidence,
+        "within_confidence": round(shown, 6),
+        "pass_on_target": {
+            str(name): round(
+                float(
+                    np.median(
+                        power_of(
+                            se[near & (line == name)], dof[near & (line == name)], EFFECT, shown
+                        )
+                    )
+                ),
+                4,
+            )
+            for name in sorted(set(line[near]))
+        },
         "undecided": {
             "cells": len(open_),
             "by_line": {str(k): int(v) for k, v in open_["channel"].value_counts().items()},
@@ -181,24 +206,14 @@ def verdict_power(
     return out
 
 
-def meets_in_words(
-    power: dict[str, Any], confidence: float, check: str = "test", advice: bool = True
-) -> str:
-    """How a plan that passed the verdict passed, from ``verdict_power``'s figures: with no
-    undecided cell, every cell was shown less than ``EFFECT`` below its target; else the
-    undecided cells are counted and the power quoted (that of the weakest line near its
-    target, else the median over all cells). ``check`` names the check in the sentence;
-    ``advice`` adds how to get a stronger verdict."""
+def meets_in_words(power: dict[str, Any], confidence: float) -> str:
+    """How a plan that passed the verdict passed: no cell short and every cell shown less than
+    ``EFFECT`` below its target, with the probability, at least, that a cell ``EFFECT`` below
+    its target would have failed the check (``verdict_power``'s ``caught``)."""
     effect = f"{100 * power.get('effect', EFFECT):g}"
-    undecided = power.get("undecided", {}).get("cells", 0)
-    if not undecided:
-        return (
-            f"meets every target: no cell short, and every cell shown less than {effect} "
-            f"points below its target ({100 * confidence:g} %)"
-        )
-    weakest = power.get("weakest")
-    median = power["near_target"][weakest]["median"] if weakest else power.get("median")
-    where = f" for {weakest} cells near target" if weakest else ""
-    quoted = "" if median is None else f", power {median:.2f}{where} against a {effect}-point miss"
-    more = "; raise [optimizer.verify] max_replications for a stronger verdict" if advice else ""
-    return f"meets every target the {check} can see ({undecided} cells undecided{quoted}{more})"
+    caught = 100 * power.get("caught", confidence)
+    return (
+        f"meets every target: no cell short, and every cell shown less than {effect} points "
+        f"below its target (a cell {effect} points below fails this check with probability "
+        f">= {caught:g} %)"
+    )

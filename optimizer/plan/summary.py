@@ -9,7 +9,6 @@ import pandas as pd
 
 from optimizer.plan.explain import describe_misses, describe_unserved
 from optimizer.plan.outcome import Iteration, Plan
-from optimizer.plan.verdict import undecided_cells
 from optimizer.tours.tables import people_table
 from scenarios.timeline import Horizon
 from simulation.controls import MIN_REPLICATIONS
@@ -71,7 +70,6 @@ def plan_json(plan: Plan) -> dict[str, Any]:
     assert last is not None
     first = plan.iterations[0]
     summary = plan.verified.summary
-    verify = plan.scenario.optimizer.verify
     utc_labels = horizon.interval_starts_utc.strftime("%Y-%m-%dT%H:%M:%SZ")
     labels = utc_labels if mode == "interval" else pd.Index([d.isoformat() for d in horizon.dates])
     document: dict[str, Any] = {
@@ -147,16 +145,18 @@ def plan_json(plan: Plan) -> dict[str, Any]:
             ],
             "undecided": [
                 {
-                    "channel": str(row["channel"]),
-                    "cell": int(row["cell"]),
-                    "interval" if mode == "interval" else "day": str(labels[int(row["cell"])]),
-                    "service_level": round(float(row["estimate"]), 4),
-                    "standard_error": round(float(row["se"]), 4),
-                    "target": float(row["target"]),
+                    "channel": u.channel,
+                    "cell": u.cell,
+                    "interval" if mode == "interval" else "day": str(labels[u.cell]),
+                    "service_level": round(u.service_level, 4),
+                    "standard_error": round(u.standard_error, 4),
+                    "target": u.target,
                 }
-                for row in undecided_cells(
-                    plan.verified, mode, verify.confidence, verify.tolerance
-                ).to_dict("records")
+                for u in plan.undecided
+            ],
+            "looks": [
+                {"replications": count, "within_confidence": round(level, 6)}
+                for count, level in zip(plan.batches, plan.looks, strict=True)
             ],
             "cells_judged": plan.verified_judged,
             "channels": {
@@ -217,9 +217,17 @@ def missed_targets(plan: Plan) -> list[str]:
                 f"channel '{name}': service level {shown} over the horizon, target "
                 f"{100 * kpi['target']['share']:.0f} %"
             )
-    lines += describe_misses(
-        plan.verified_shorts, plan.verified, horizon, plan.scenario.optimizer.targets
-    )
+    mode = plan.scenario.optimizer.targets
+    lines += describe_misses(plan.verified_shorts, plan.verified, horizon, mode)
+    if plan.undecided:
+        replications = plan.verified.summary["replications"]
+        what = f"undecided after {replications} replications against target"
+        lines += describe_misses(plan.undecided, plan.verified, horizon, mode, what)
+        lines.append(
+            f"{len(plan.undecided)} cells undecided: neither shown short nor shown less than "
+            f"3 points below target; they may meet it: more replications "
+            f"([optimizer.verify] max_replications) would decide them (plan.json verification)"
+        )
     if plan.capacity_bound:
         lines += [
             n.replace(":\n", ": ").replace("\n", "; ")
@@ -231,7 +239,10 @@ def missed_targets(plan: Plan) -> list[str]:
 
 def verdict_line(plan: Plan) -> str:
     """The verdict's figures in one line: shares of cells and of volume below target -
-    tolerance with their confidence interval, and the power against a 3-point miss."""
+    tolerance with their confidence interval; the probability, at least, that a cell 3 points
+    below target fails the check; the power of the per-cell test to call such a cell short
+    outright, and how often a cell on its target is shown good, for the weakest line; the
+    undecided cells."""
     tolerance = plan.scenario.optimizer.verify.tolerance
     confidence = plan.scenario.optimizer.verify.confidence
     every = plan.below_target.get("all", {})
@@ -245,27 +256,37 @@ def verdict_line(plan: Plan) -> str:
             )
     line = f"below target - {100 * tolerance:g} points: " + (", ".join(parts) or "no cells judged")
     power = plan.power
-    if power.get("median") is not None:
-        needed = power.get("replications_for_0_8")
-        weakest = power.get("weakest")
-        near = power.get("near_target", {}).get(weakest, {}) if weakest else {}
-        line += (
-            f"; power to catch a cell {100 * power['effect']:g} points below target with "
-            f"{plan.verified.summary['replications']} replications: median {power['median']:.2f}"
-            + (
-                f", {weakest} {near['median']:.2f} over its {near['cells']} cells near target"
-                if near
-                else ""
-            )
-            + (f" (0.8 needs about {needed})" if needed else "")
+    if power.get("median") is None:
+        return line
+    effect = f"{100 * power['effect']:g}"
+    replications = plan.verified.summary["replications"]
+    line += (
+        f"; a cell {effect} points below target fails this check with probability >= "
+        f"{100 * power.get('caught', confidence):g} %"
+    )
+    weakest = power.get("weakest")
+    near = power.get("near_target", {}).get(weakest, {}) if weakest else {}
+    needed = power.get("replications_for_0_8")
+    line += (
+        f"; called short outright with power {power['median']:.2f} (median, {replications} "
+        "replications"
+        + (
+            f"; {weakest} {near['median']:.2f} over its {near['cells']} cells near target"
+            if near
+            else ""
         )
-        undecided = power.get("undecided", {}).get("cells", 0)
-        if undecided:
-            line += (
-                f"; {undecided} cells undecided (neither shown short nor shown within "
-                f"{100 * power['effect']:g} points of target)"
-            )
-        miss = power.get("detectable_miss")
-        if miss is not None:
-            line += f"; a cell {100 * miss:.0f} points below target is caught with 0.8"
+        + (f"; 0.8 needs about {needed}" if needed else "")
+        + ")"
+    )
+    on_target = power.get("pass_on_target", {}).get(weakest) if weakest else None
+    if on_target is not None:
+        line += (
+            f"; a {weakest} cell on its target is shown within {effect} points with {on_target:.2f}"
+        )
+    undecided = power.get("undecided", {}).get("cells", 0)
+    if undecided:
+        line += (
+            f"; {undecided} cells undecided (neither shown short nor shown within "
+            f"{effect} points of target)"
+        )
     return line

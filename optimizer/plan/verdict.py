@@ -95,16 +95,36 @@ EFFECT = 0.03
 """The miss the verdict's power is stated for: a cell 3 points (0.03) below its target."""
 
 
+@dataclass(frozen=True)
+class Undecided:
+    """A cell the check left open: neither called short nor shown less than ``EFFECT`` below
+    its target (``undecided_cells``)."""
+
+    channel: str
+    cell: int
+    """Interval index (targets = "interval") or planning-day index (targets = "daily")."""
+    service_level: float
+    """The estimate of its expected service level (``Results.cells``)."""
+    standard_error: float
+    target: float
+
+
 def undecided_cells(
-    results: Results, mode: str, confidence: float, tolerance: float, control_fdr: bool = True
+    results: Results,
+    mode: str,
+    confidence: float,
+    tolerance: float,
+    control_fdr: bool = True,
+    within: float | None = None,
 ) -> pd.DataFrame:
     """The cells the check leaves open: not called short by the verdict (``shortfalls`` at
     ``confidence``, after false-discovery-rate control unless ``control_fdr`` is False), and not
-    shown to be less than ``EFFECT`` below their target either (the one-sided test of H0
-    "expected level <= target - EFFECT" on the same estimate does not reject at
-    ``confidence``). A cell 3 points below target that the verdict does not call short is one
-    of these with probability ``confidence`` at least, so more replications are spent on them,
-    and they are reported."""
+    shown to be less than ``EFFECT`` below their target either: the one-sided test of H0
+    "expected level <= target - EFFECT" on the same estimate does not reject at ``within``
+    (default ``confidence``; the check spends its error over its looks,
+    ``verification.look_confidence``). A cell passes the verdict only when shown within
+    ``EFFECT``, so a cell 3 points below target passes with probability at most
+    ``1 - within``: it is called short, or left open, which fails the plan too."""
     cells = shortfall_p_values(results, mode, tolerance)
     floor = cells["target"].to_numpy(float) - EFFECT
     level = cells["estimate"].to_numpy(float)
@@ -115,11 +135,27 @@ def undecided_cells(
             (level - floor) / np.where(se > 0, se, 1.0),
             np.where(level > floor, np.inf, -np.inf),
         )
-    above = stats.t.sf(t, np.maximum(cells["dof"].to_numpy(float), 1.0)) < 1.0 - confidence
+    shown = confidence if within is None else within
+    above = stats.t.sf(t, np.maximum(cells["dof"].to_numpy(float), 1.0)) < 1.0 - shown
     p = cells["p_value"].to_numpy(float)
     if control_fdr and len(p):
         p = stats.false_discovery_control(p, method="bh")
     return cells[~above & ~(p < 1.0 - confidence)]
+
+
+def undecided_list(cells: pd.DataFrame) -> list[Undecided]:
+    """``undecided_cells``' rows as ``Undecided`` records, in their order."""
+    return [
+        Undecided(str(c), int(k), float(e), float(s), float(t))
+        for c, k, e, s, t in zip(
+            cells["channel"],
+            cells["cell"],
+            cells["estimate"],
+            cells["se"],
+            cells["target"],
+            strict=True,
+        )
+    ]
 
 
 def offered_by_cell(results: Results, mode: str) -> dict[tuple[str, int], float]:
