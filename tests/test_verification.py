@@ -41,7 +41,7 @@ def test_a_second_batch_runs_while_cells_stay_open_and_matches_one_simulation() 
 
 def test_no_batch_is_added_without_open_cells_or_time() -> None:
     """Far above target no cell is open: one batch. Near it, a budget already spent stops
-    the doubling after the first batch."""
+    the second batch."""
     easy = verify(_plan(30, 4, 64), Budget(120.0, 3600.0))
     assert easy.batches == [4]
     spent = Budget(120.0, 1.0)

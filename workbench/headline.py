@@ -10,9 +10,9 @@ plan is built from those simulations (``compare.compare_results``). It is what
 verify replications (``tests/test_headline.py`` checks that it is identical).
 
 The verdict is the optimizer's: the plan's fresh-seed check (``optimizer.plan.verification``).
-``--quick`` (``make run``) runs one round and a fresh-seed check that is not doubled, where
-``workbench optimize`` runs up to ``max_iterations`` rounds and ``max_replications``: the
-findings say so ("quick preview").
+``--quick`` (``make run``) runs one round and a fresh-seed check of at most twice
+``verify.replications``, where ``workbench optimize`` runs up to ``max_iterations`` rounds and
+``max_replications``: the findings say so ("quick preview").
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """``workbench headline FILE``: the main job in one command (``make run``): optimize (with
-``--quick``, one round and a verification that is not doubled), compare the plan with the
+``--quick``, one round and a short verification), compare the plan with the
 file's hand roster (paired differences), write the report, and print where it all is and what
 it found in three lines (``workbench.headline``).
 

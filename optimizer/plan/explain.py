@@ -182,7 +182,8 @@ def describe_misses(
     for channel, items in by_channel.items():
         worst = min(items, key=lambda s: s.service_level)
         line = (
-            f"channel '{channel}': {len(items)} {'intervals' if mode == 'interval' else 'days'} "
+            f"channel '{channel}': {len(items)} {'interval' if mode == 'interval' else 'day'}"
+            f"{'s' if len(items) != 1 else ''} "
             f"{what} {100 * worst.target:.0f} % (worst {100 * worst.service_level:.1f} %)"
         )
         mine = [v for (line_name, _), v in offered.items() if line_name == channel]

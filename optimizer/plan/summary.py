@@ -281,7 +281,8 @@ def verdict_line(plan: Plan) -> str:
     on_target = power.get("pass_on_target", {}).get(weakest) if weakest else None
     if on_target is not None:
         line += (
-            f"; a {weakest} cell on its target is shown within {effect} points with {on_target:.2f}"
+            f"; {weakest} cells on their target are shown within {effect} points with "
+            f"probability {on_target:.2f}"
         )
     undecided = power.get("undecided", {}).get("cells", 0)
     if undecided:
