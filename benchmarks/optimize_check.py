@@ -86,7 +86,8 @@ def two_step(scenario: Scenario) -> Scenario:
     round did before the blending requirement."""
     from optimizer.plan.rounds import Context, apply_plan
     from optimizer.shifts.columns import roster_rows
-    from optimizer.shifts.milp import STALL_S, solve
+    from optimizer.shifts.milp import solve
+    from optimizer.shifts.solvers import STALL_S
 
     ctx = Context.of(scenario, 1, "local", None)
     problem, _ = ctx.problem(ctx.req.needs())

@@ -29,9 +29,10 @@ from optimizer.requirements import requirements
 from optimizer.shifts import lp
 from optimizer.shifts.columns import candidate_columns
 from optimizer.shifts.lp import LpSession, Row
-from optimizer.shifts.milp import lp_relaxation, solve_model
+from optimizer.shifts.milp import solve_model
 from optimizer.shifts.model import build_model
 from optimizer.shifts.problem import CapacityFloor, ShiftProblem
+from optimizer.shifts.solvers import lp_relaxation
 from scenarios.loader import parse
 from scenarios.schema import Scenario
 from scenarios.timeline import Horizon

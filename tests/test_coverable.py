@@ -11,9 +11,10 @@ import random
 import pytest
 
 from optimizer.shifts.coverable import NO_SHIFT, NO_SITE, at_levels, split_uncoverable
-from optimizer.shifts.milp import minimum_shortfall, solve
+from optimizer.shifts.milp import solve
 from optimizer.shifts.model import build_model
 from optimizer.shifts.problem import AsyncNeed, Column, RealTimeNeed, ShiftProblem
+from optimizer.shifts.solvers import minimum_shortfall
 
 
 def column(name: str, site: str, intervals: list[int]) -> Column:

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from optimizer.shifts.milp import lp_relaxation, minimum_shortfall, solve, solve_model
+from optimizer.shifts.milp import solve, solve_model
 from optimizer.shifts.model import PENALTY, build_model
 from optimizer.shifts.problem import (
     AsyncNeed,
@@ -28,6 +28,7 @@ from optimizer.shifts.problem import (
     RealTimeNeed,
     ShiftProblem,
 )
+from optimizer.shifts.solvers import lp_relaxation, minimum_shortfall
 
 SOLVERS = ("highs", "cbc")
 
@@ -637,9 +638,9 @@ def test_lp_rounding_gives_a_covering_plan_when_the_search_has_none() -> None:
     found none, and only if it beats the search's plan with its shortfall penalised."""
     from optimizer.requirements import requirements
     from optimizer.shifts.columns import candidate_columns
-    from optimizer.shifts.milp import _solve_lp
     from optimizer.shifts.readback import read
     from optimizer.shifts.rounding import round_up
+    from optimizer.shifts.solvers import solve_lp as _solve_lp
     from scenarios.loader import load
     from scenarios.timeline import Horizon
 

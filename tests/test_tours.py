@@ -20,7 +20,8 @@ from typer.testing import CliRunner
 
 from optimizer.plan.loop import UnsupportedPlan, optimize, unsupported_plan
 from optimizer.plan.rounds import Context
-from optimizer.shifts.milp import TOUR_GAP, solve_model
+from optimizer.shifts.first_plan import TOUR_GAP
+from optimizer.shifts.milp import solve_model
 from optimizer.shifts.model import build_model
 from optimizer.tours.columns import build_tours
 from optimizer.tours.daysoff import patterns

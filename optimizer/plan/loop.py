@@ -166,7 +166,7 @@ def optimize(
     Time: each round's solver limit is ``time_limit`` scaled with the model's size, and no round
     starts that would leave no time for the verification within ``time_budget``
     (``optimizer.plan.budget``); a HiGHS search that stalls near its gap stops early
-    (``milp.STALL_S``). The plan depends on the machine's speed only through these limits.
+    (``solvers.STALL_S``). The plan depends on the machine's speed only through these limits.
 
     Always returns the best plan found: requirements no candidate shift can cover (a
     language nobody speaks, hours no template covers) are left out of the MILP and listed in

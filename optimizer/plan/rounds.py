@@ -26,7 +26,7 @@ from optimizer.requirements import Requirements, channel_demand, requirements
 from optimizer.shifts.columns import candidate_columns
 from optimizer.shifts.coverable import Unserved, split_uncoverable
 from optimizer.shifts.highs import SolverProgress
-from optimizer.shifts.milp import STALL_S, solve_model
+from optimizer.shifts.milp import solve_model
 from optimizer.shifts.model import add_floors, build_model
 from optimizer.shifts.problem import (
     AsyncNeed,
@@ -36,6 +36,7 @@ from optimizer.shifts.problem import (
     Solution,
     TourGroup,
 )
+from optimizer.shifts.solvers import STALL_S
 from optimizer.tours.columns import build_tours, tour_groups
 from optimizer.tours.tour import Tour
 from scenarios.schema import RosterRow, Scenario

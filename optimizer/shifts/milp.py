@@ -1,128 +1,37 @@
 """Solving the shift-covering MILP built by ``optimizer.shifts.model``: HiGHS (in-process
-highspy) or CBC, the solution read back with its costs, bound, gap and shortfalls."""
+highspy) or CBC, the solution read back with its costs, bound, gap and shortfalls.
+
+A HiGHS solve runs in three phases: a first plan (``first_plan``: a dive for a model with
+tours, RENS otherwise), which may end the solve; HiGHS's full search started from it
+(``solvers``); then ``_conclude``: the plan read back, a plan that falls short repaired by
+rounding the LP relaxation up (``rounding``) and, when none covers, the least shortfall that
+proves it (``solvers.minimum_shortfall``)."""
 
 from __future__ import annotations
 
 import dataclasses
 import math
 import time
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 
 import pulp
 
-from optimizer.shifts.highs import InterruptibleHiGHS, SolverProgress, Stall
+from optimizer.shifts.first_plan import first_plan, start_of
+from optimizer.shifts.highs import InterruptibleHiGHS, SolverProgress
 from optimizer.shifts.model import Model, build_model
-from optimizer.shifts.problem import (
-    ShiftProblem,
-    Solution,
-)
-from optimizer.shifts.readback import SHORTFALL_TOL, Read
+from optimizer.shifts.problem import ShiftProblem, Solution
+from optimizer.shifts.readback import SHORTFALL_TOL, Read, covering_solution, solution_of, worse
 from optimizer.shifts.readback import read as read_plan
-from optimizer.shifts.rounding import rens_bounds, round_up
-from optimizer.tours.dive import dive
-
-SOLVERS = ("highs", "cbc")
-
-STALL_S = 15.0
-"""A HiGHS search whose best plan has improved by at most ``STALL_GAIN`` over the last this long
-[s of solver time] while its gap is within ``STALL_GAP_FACTOR`` times the requested gap stops
-there (``solve(stall_s=...)``). Measured on global-retail (2026-12-04): round 2 found a plan at
-gap 1.14 % after 20 s and took 60 s more to reach 0.49 %, 0.65 % cheaper; round 8 took 81 s to
-creep from above 1 % to 0.98 %; the correction loop's next round moves the requirements by
-more than that."""
-STALL_GAP_FACTOR = 2.0
-STALL_GAIN = 0.001
-"""The least improvement [share of the plan's cost] over ``STALL_S`` that keeps a search going."""
-RENS_FLOORED_GAP = 0.02
-"""The gap at which RENS's MIP over the roundings stops for a model with capacity floors.
-global-retail rounds 1-3 (2026-12-06): 7, 10 and 16 s for plans within 0.5 % of those the 1 %
-gap found in 10, 28 and 31 s."""
-DIVE_SHARE = 0.75
-"""Share of a model with tours' time limit the dive may take before it rounds up what is left:
-the search after it only helps a dive plan that falls short (four weeks of global-retail's
-people: the dive's first LP alone takes 60-110 s)."""
-TOUR_GAP = 0.08
-"""A model with tours (people on weekly tours, ``optimizer.tours``): a dive plan that covers
-every need within this gap of the LP bound ends the solve; else HiGHS searches from it, its
-search stalling whatever its gap. global-retail round 1 (2026-12-07): the dive's plan 5.3 %
-above the bound in 25 s, where HiGHS's root node took 33 s and its search found no covering
-plan in 120 s."""
-FLOORED_STALL_GAP = 0.04
-"""For a model with capacity floors (``optimizer.blending``), whose LP bound is weak: a RENS
-plan within this gap of the LP bound ends the solve, and its searches stall (``STALL_S``
-without a gain of ``STALL_GAIN``) whatever their gap (a round-1 RENS search sat at 4.3 % for
-40 s, 2026-12-06). Measured on global-retail's second round (2026-12-06): RENS found 111,894
-in 6 s, 2.3 % above the LP bound; 200 s of full search found no better plan (112,063) and
-moved the bound by 0.8 %; in a fifth round a RENS plan 3.2 % above the bound was followed by
-15 s of search that improved it by 0.1 %."""
-
-
-def _solver(
-    solver: str,
-    time_limit_s: float,
-    mip_gap: float,
-    msg: bool,
-    mip: bool = True,
-    on_progress: Callable[[SolverProgress], None] | None = None,
-    stall_s: float | None = None,
-    stall_gap: float | None = None,
-) -> pulp.LpSolver:
-    if solver == "highs":
-        highs = InterruptibleHiGHS(mip=mip, msg=msg, timeLimit=time_limit_s, gapRel=mip_gap)
-        highs.on_progress = on_progress
-        if stall_s is not None:
-            window = STALL_GAP_FACTOR * mip_gap if stall_gap is None else stall_gap
-            highs.stall = Stall(stall_s, window, STALL_GAIN)
-        return highs
-    if solver == "cbc":
-        with warnings.catch_warnings():
-            # PuLP 3.3 announces PULP_CBC_CMD's removal in 4.0; the bundled CBC is what we have.
-            warnings.simplefilter("ignore", DeprecationWarning)
-            return pulp.PULP_CBC_CMD(mip=mip, msg=msg, timeLimit=time_limit_s, gapRel=mip_gap)
-    raise ValueError(f"solver must be one of {SOLVERS}, got {solver!r}")
-
-
-def lp_relaxation(
-    problem: ShiftProblem | Model,
-    solver: str = "highs",
-    time_limit_s: float = 120.0,
-    msg: bool = False,
-) -> float | None:
-    """Objective of the LP relaxation [currency], ``x`` and ``z`` continuous, penalty included.
-
-    A lower bound on the MILP's objective (the covering LP of Dantzig 1954). Returns
-    ``None`` if the solver does not report an optimal LP. When given a ``Model`` the variables'
-    values are overwritten with the relaxation's.
-    """
-    model = problem if isinstance(problem, Model) else build_model(problem)
-    prob = model.prob
-    prob.solve(_solver(solver, time_limit_s, 0.0, msg, mip=False))
-    if prob.sol_status != pulp.LpSolutionOptimal:
-        return None
-    return float(pulp.value(prob.objective) or 0.0)
-
-
-def minimum_shortfall(
-    model: Model, solver: str = "highs", time_limit_s: float = 120.0
-) -> float | None:
-    """The least total shortfall of any plan with integers relaxed [agents + agent-intervals]:
-    the model's constraints with the sum of its shortfall variables as the objective (phase
-    one of the simplex method). Above ``SHORTFALL_TOL`` it proves that no plan, integer or
-    not, covers every need (within ``max_agents``: requirements no shift can cover are taken
-    out before, ``optimizer.shifts.coverable``). ``None`` when the LP did not solve. The
-    variables' values are overwritten and the objective is restored."""
-    prob = model.prob
-    objective = prob.objective
-    prob.setObjective(pulp.lpSum(model.short.values()))
-    try:
-        prob.solve(_solver(solver, time_limit_s, 0.0, False, mip=False))
-        if prob.sol_status != pulp.LpSolutionOptimal:
-            return None
-        return float(pulp.value(prob.objective) or 0.0)
-    finally:
-        prob.setObjective(objective)
+from optimizer.shifts.rounding import round_up
+from optimizer.shifts.solvers import (
+    SOLVERS,
+    STALL_GAIN,
+    lp_relaxation,
+    make_solver,
+    minimum_shortfall,
+    solve_lp,
+)
 
 
 def solve_model(
@@ -145,86 +54,58 @@ def solve_model(
         prob.writeLP(str(lp_path))
 
     began = time.perf_counter()
-    bound: float | None = None
-    stalled: SolverProgress | None = None
-    lp_bound: float | None = None
-    rens: Read | None = None
     if solver == "cbc":
         # CBC exposes no bound through PuLP: the LP relaxation gives one. Solved first, because
         # every solve overwrites the variables' values.
         bound = lp_relaxation(model, "cbc", time_limit_s, msg)
         remaining = max(1.0, time_limit_s - (time.perf_counter() - began))
-        prob.solve(_solver("cbc", remaining, mip_gap, msg))
-    else:
-        if on_progress is not None:  # one clock for the RENS and the full search
-            heard = on_progress
+        prob.solve(make_solver("cbc", remaining, mip_gap, msg))
+        return _conclude(model, solver, time_limit_s, began, bound, None, None, stall_s, mip_gap)
+    if on_progress is not None:  # one clock for the first plan and the full search
+        heard = on_progress
 
-            def on_progress(progress: SolverProgress) -> None:
-                heard(dataclasses.replace(progress, elapsed_s=time.perf_counter() - began))
+        def on_progress(progress: SolverProgress) -> None:
+            heard(dataclasses.replace(progress, elapsed_s=time.perf_counter() - began))
 
-        # a floored model's bound is weak: its searches stall whatever their gap
-        stall_gap = 1.0 if model.floor_short or model.tour else None
-        if model.tour:  # people on tours: the dive's plan starts the search (tours.dive)
-            lp_bound = dive(model, DIVE_SHARE * time_limit_s, time_limit_s)
-            rens = None if lp_bound is None else read_plan(model)
-            solve_s = time.perf_counter() - began
-            if (
-                rens is not None
-                and lp_bound is not None
-                and not rens.shortfalls
-                and _gap(rens, lp_bound) <= TOUR_GAP
-            ):
-                return _solution(
-                    rens,
-                    "feasible",
-                    solver,
-                    lp_bound,
-                    solve_s,
-                    "integer tours by diving on the LP relaxation, within "
-                    f"{100 * TOUR_GAP:g} % of its bound: the full search is skipped",
-                )
-        else:
-            lp_bound, rens = _rens(
-                model, time_limit_s, mip_gap, msg, on_progress, stall_s, stall_gap
-            )
-        solve_s = time.perf_counter() - began
-        usable = rens if rens is not None and not rens.shortfalls else None
-        if usable is not None and lp_bound is not None and _gap(usable, lp_bound) <= mip_gap:
-            return _solution(
-                usable,
-                "optimal",
-                solver,
-                lp_bound,
-                solve_s,
-                "RENS (the MIP over the roundings of the LP relaxation) is within the gap of "
-                "the LP bound",
-            )
-        floored = usable is not None and lp_bound is not None and stall_gap is not None
-        if floored and _gap(usable, lp_bound) <= FLOORED_STALL_GAP:  # type: ignore[arg-type]
-            return _solution(
-                usable,  # type: ignore[arg-type]
-                "feasible",
-                solver,
-                lp_bound,
-                solve_s,
-                f"RENS is within {100 * FLOORED_STALL_GAP:g} % of the LP bound of a model with "
-                "capacity floors, whose bound is weak: the full search is skipped",
-            )
-        highs = _solver(
-            "highs",
-            max(0.0, time_limit_s - solve_s),
-            mip_gap,
-            msg,
-            on_progress=on_progress,
-            stall_s=stall_s,
-            stall_gap=stall_gap,
-        )
-        assert isinstance(highs, InterruptibleHiGHS)
-        highs.start = None if rens is None else _start(model, rens)
-        prob.solve(highs)
-        stalled = None if highs.stall is None else highs.stall.stopped
-    solve_s = time.perf_counter() - began
+    first = first_plan(model, time_limit_s, mip_gap, msg, on_progress, stall_s, began)
+    if first.done is not None:
+        return first.done
+    highs = make_solver(
+        "highs",
+        max(0.0, time_limit_s - (time.perf_counter() - began)),
+        mip_gap,
+        msg,
+        on_progress=on_progress,
+        stall_s=stall_s,
+        stall_gap=first.stall_gap,
+    )
+    assert isinstance(highs, InterruptibleHiGHS)
+    highs.start = None if first.plan is None else start_of(model, first.plan)
+    prob.solve(highs)
+    stalled = None if highs.stall is None else highs.stall.stopped
+    return _conclude(
+        model, solver, time_limit_s, began, first.bound, first.plan, stalled, stall_s, mip_gap
+    )
 
+
+def _conclude(
+    model: Model,
+    solver: str,
+    time_limit_s: float,
+    began: float,
+    lp_bound: float | None,
+    start: Read | None,
+    stalled: SolverProgress | None,
+    stall_s: float | None,
+    mip_gap: float,
+) -> Solution:
+    """The ``Solution`` after the search: the solver's plan read back (or the first plan
+    ``start`` if the search did not beat it), its bound (HiGHS's dual bound, at least the LP
+    relaxation's ``lp_bound``; for CBC ``lp_bound`` alone), a plan that falls short replaced by
+    the LP relaxation rounded up when that covers every need, and a plan still short judged:
+    "infeasible" only when the least shortfall proves it."""
+    prob = model.prob
+    bound = lp_bound
     has_solution = prob.sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)
     if solver == "highs":
         info = prob.solverModel.getInfo()
@@ -236,8 +117,9 @@ def solve_model(
         if lp_bound is not None:
             bound = lp_bound if bound is None else max(bound, lp_bound)
     read = read_plan(model) if has_solution else None
-    if solver == "highs" and rens is not None and (read is None or _worse(read, rens)):
-        read, stalled = rens, None  # the search did not beat its start
+    if solver == "highs" and start is not None and (read is None or worse(read, start)):
+        read, stalled = start, None  # the search did not beat its start
+    solve_s = time.perf_counter() - began
     rounded = None
     least: float | None = None
     if read is None or read.shortfalls:
@@ -247,7 +129,7 @@ def solve_model(
         # the LP covers every need while the search has no plan that does: round it up
         covered = least is not None and least <= SHORTFALL_TOL
         if covered and round_up(
-            model, lambda lp: _solve_lp(lp, solver, time_limit_s), SHORTFALL_TOL
+            model, lambda lp: solve_lp(lp, solver, time_limit_s), SHORTFALL_TOL
         ):
             rounded = read_plan(model)
         solve_s = time.perf_counter() - began
@@ -274,7 +156,7 @@ def solve_model(
             if read is None
             else f"only a plan {sum(s.amount for s in read.shortfalls):.6g} short"
         )
-        return _solution(
+        return covering_solution(
             rounded,
             "feasible",
             solver,
@@ -315,114 +197,8 @@ def solve_model(
                 if least is not None
                 else "the LP relaxation did not solve"
             )
-        return _from_read(read, status, solver, None, gap, solve_s, message)
-    return _solution(read, status, solver, bound, solve_s, message)
-
-
-def _solution(
-    read: Read, status: str, solver: str, bound: float | None, solve_s: float, message: str
-) -> Solution:
-    """The ``Solution`` of a plan that covers every need, its gap against ``bound``."""
-    # a bound a hair above the incumbent is solver tolerance, not information
-    cost = read.labour_cost + read.bot_cost
-    lower_bound = None if bound is None else min(bound, cost)
-    gap = None if lower_bound is None else _gap(read, lower_bound)
-    return _from_read(read, status, solver, lower_bound, gap, solve_s, message)
-
-
-def _from_read(
-    read: Read,
-    status: str,
-    solver: str,
-    lower_bound: float | None,
-    gap: float | None,
-    solve_s: float,
-    message: str,
-) -> Solution:
-    """A ``Solution`` of the plan ``read``, with its shortfalls."""
-    return Solution(
-        status=status,
-        solver=solver,
-        objective=read.labour_cost + read.bot_cost,
-        labour_cost=read.labour_cost,
-        bot_cost=read.bot_cost,
-        lower_bound=lower_bound,
-        mip_gap=gap,
-        solve_s=solve_s,
-        agents=read.agents,
-        bot_levels=read.bot_levels,
-        shortfalls=read.shortfalls,
-        message=message,
-        allocation=read.allocation,
-        floors_short=read.floors_short,
-        tours=read.tours or {},
-    )
-
-
-def _gap(plan: Read, bound: float) -> float:
-    """Relative gap of a covering plan's cost over ``bound`` [share]."""
-    cost = plan.labour_cost + plan.bot_cost
-    return max(0.0, (cost - bound) / max(abs(cost), 1e-9))
-
-
-def _worse(plan: Read, than: Read) -> bool:
-    """True if ``plan`` falls short or costs more than the covering plan ``than``."""
-    return bool(plan.shortfalls) or plan.penalised > than.penalised
-
-
-def _start(model: Model, plan: Read) -> dict[str, float]:
-    """``plan``'s shift and bot variables by name, a start for the MIP search."""
-    start = {var.name: float(plan.agents.get(name, 0)) for name, var in model.x.items()}
-    for name, var in model.tour.items():
-        start[var.name] = float((plan.tours or {}).get(name, 0))
-    for (channel, option), var in model.z.items():
-        start[var.name] = 1.0 if plan.bot_levels.get(channel) == option else 0.0
-    return start
-
-
-def _rens(
-    model: Model,
-    time_limit_s: float,
-    mip_gap: float,
-    msg: bool,
-    on_progress: Callable[[SolverProgress], None] | None,
-    stall_s: float | None,
-    stall_gap: float | None = None,
-) -> tuple[float | None, Read | None]:
-    """The LP relaxation's objective (a bound) and the best covering plan of the RENS MIP
-    (``rounding.rens_bounds``): the LP is given half of ``time_limit_s`` [s], RENS half of what
-    is left; None for either when not found (a model whose LP takes longer goes to the full
-    search at once). On global-retail (2026-12-04) RENS gave 95,092 in 7 s where the full search
-    took 25 s for 95,197, and 116,126 in 7 s against 116,582 in 15 s."""
-    began = time.perf_counter()
-    bound = lp_relaxation(model, "highs", 0.5 * time_limit_s, msg)
-    if bound is None:
-        return None, None
-    left = time_limit_s - (time.perf_counter() - began)
-    if left < 1.0:
-        return bound, None
-    with rens_bounds(model):
-        model.prob.solve(
-            _solver(
-                "highs",
-                0.5 * left,
-                mip_gap if stall_gap is None else max(mip_gap, RENS_FLOORED_GAP),
-                msg,
-                on_progress=on_progress,
-                stall_s=stall_s,
-                stall_gap=stall_gap,
-            )
-        )
-        solved = model.prob.sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)
-        found = solved and model.prob.solverModel.getInfo().primal_solution_status == 2
-        plan = read_plan(model) if found else None
-    return bound, None if plan is None or plan.shortfalls else plan
-
-
-def _solve_lp(prob: pulp.LpProblem, solver: str, time_limit_s: float) -> bool:
-    """Solve ``prob``'s LP relaxation in place; True if optimal."""
-    prob.solve(_solver(solver, time_limit_s, 0.0, False, mip=False))
-    return bool(prob.sol_status == pulp.LpSolutionOptimal)
+        return solution_of(read, status, solver, None, gap, solve_s, message)
+    return covering_solution(read, status, solver, bound, solve_s, message)
 
 
 def solve(

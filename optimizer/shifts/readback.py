@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pulp
 
 from optimizer.shifts.model import FLOOR_PENALTY, PENALTY, Model
-from optimizer.shifts.problem import Shortfall
+from optimizer.shifts.problem import Shortfall, Solution
 
 SHORTFALL_TOL = 1e-6
 """A shortfall variable above this value [agents or agent-intervals] makes the plan infeasible."""
@@ -90,3 +90,54 @@ def shortfalls(model: Model, agents: dict[str, int]) -> tuple[Shortfall, ...]:
                     Shortfall(need.channel, need.group, t, amount, tuple(need.sites), at_max)
                 )
     return tuple(found)
+
+
+def covering_solution(
+    read: Read, status: str, solver: str, bound: float | None, solve_s: float, message: str
+) -> Solution:
+    """The ``Solution`` of a plan that covers every need, its gap against ``bound``."""
+    # a bound a hair above the incumbent is solver tolerance, not information
+    cost = read.labour_cost + read.bot_cost
+    lower_bound = None if bound is None else min(bound, cost)
+    gap = None if lower_bound is None else gap_over(read, lower_bound)
+    return solution_of(read, status, solver, lower_bound, gap, solve_s, message)
+
+
+def solution_of(
+    read: Read,
+    status: str,
+    solver: str,
+    lower_bound: float | None,
+    gap: float | None,
+    solve_s: float,
+    message: str,
+) -> Solution:
+    """A ``Solution`` of the plan ``read``, with its shortfalls."""
+    return Solution(
+        status=status,
+        solver=solver,
+        objective=read.labour_cost + read.bot_cost,
+        labour_cost=read.labour_cost,
+        bot_cost=read.bot_cost,
+        lower_bound=lower_bound,
+        mip_gap=gap,
+        solve_s=solve_s,
+        agents=read.agents,
+        bot_levels=read.bot_levels,
+        shortfalls=read.shortfalls,
+        message=message,
+        allocation=read.allocation,
+        floors_short=read.floors_short,
+        tours=read.tours or {},
+    )
+
+
+def gap_over(plan: Read, bound: float) -> float:
+    """Relative gap of a covering plan's cost over ``bound`` [share]."""
+    cost = plan.labour_cost + plan.bot_cost
+    return max(0.0, (cost - bound) / max(abs(cost), 1e-9))
+
+
+def worse(plan: Read, than: Read) -> bool:
+    """True if ``plan`` falls short or costs more than the covering plan ``than``."""
+    return bool(plan.shortfalls) or plan.penalised > than.penalised
