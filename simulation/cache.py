@@ -61,7 +61,15 @@ MAX_ENTRY_BYTES = 256 * 2**20
 _PACKAGES = ("simulation", "scenarios")
 """Packages whose source decides a replication's result."""
 
-_MACHINERY = frozenset({"simulation/cache.py", "simulation/executors.py"})
+_MACHINERY = frozenset(
+    {
+        "simulation/cache.py",
+        "simulation/executors.py",
+        "simulation/tasks.py",
+        "simulation/pool.py",
+        "simulation/dask_run.py",
+    }
+)
 """Modules that move results around without computing them: left out of the fingerprint."""
 
 
@@ -78,7 +86,8 @@ def code_fingerprint() -> dict[str, str]:
 
     ``workbench``: the installed ``staffing-workbench`` version; ``source_sha256``: SHA-256 over
     the ``.py`` files of the ``simulation`` and ``scenarios`` packages (names and bytes, sorted
-    by name; ``cache.py`` and ``executors.py`` left out: they compute nothing); ``python``,
+    by name; ``cache.py`` and the executors' modules, ``executors.py``, ``tasks.py``,
+    ``pool.py`` and ``dask_run.py``, left out: they compute nothing); ``python``,
     ``numpy``, ``simpy``: versions. The Dask executor compares this
     dictionary between the client and every worker before running anything.
     """

@@ -18,7 +18,7 @@ import tomli_w
 from typer.testing import CliRunner
 
 from scenarios.schema import Scenario
-from simulation import executors, simulate
+from simulation import dask_run, executors, simulate
 from simulation.cache import ReplicationCache, code_fingerprint, scenario_digest
 from simulation.executors import ExecutorError, ReplicationsFailed, run_tasks
 from simulation.model import build
@@ -169,7 +169,7 @@ def test_pool_worker_deaths_beyond_retries_name_the_lost_replications(tiny: Scen
 def test_unreachable_scheduler_and_missing_scheduler_file(
     monkeypatch: pytest.MonkeyPatch, tiny: Scenario, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(executors, "CONNECT_TIMEOUT_S", 1.0)
+    monkeypatch.setattr(dask_run, "CONNECT_TIMEOUT_S", 1.0)
     with pytest.raises(ExecutorError, match=r"cannot reach tcp://127\.0\.0\.1:9"):
         simulate(tiny, replications=2, executor="dask", address="tcp://127.0.0.1:9")
     with pytest.raises(ExecutorError, match=r"scheduler file .* not found"):

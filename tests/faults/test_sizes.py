@@ -16,7 +16,7 @@ from rich.progress import Progress
 
 from scenarios.loader import check_file
 from scenarios.schema import Scenario
-from simulation import executors, sizing
+from simulation import pool, sizing
 from simulation.arrivals import generate
 from simulation.engine import ReplicationResult, run
 from simulation.model import build
@@ -118,7 +118,7 @@ def test_estimate_matches_simulated_contacts() -> None:
 def test_progress_advances_inside_a_replication(monkeypatch: pytest.MonkeyPatch) -> None:
     """In this process and in the pool, each replication reports increasing fractions in
     (0, 1) of its simulated window before it finishes, and the bar moves by them."""
-    monkeypatch.setattr(executors, "PROGRESS_POLL_S", 0.01)  # a replication takes ~0.5 s
+    monkeypatch.setattr(pool, "PROGRESS_POLL_S", 0.01)  # a replication takes ~0.5 s
     model = build(load(GLOBAL_RETAIL))
     for workers in (1, 2):
         events: list[tuple[str, int, float]] = []
