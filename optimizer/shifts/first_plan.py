@@ -47,7 +47,8 @@ moved the bound by 0.8 %; in a fifth round a RENS plan 3.2 % above the bound was
 @dataclass(frozen=True)
 class FirstPlan:
     """What the first phase found: the LP relaxation's objective (``bound``, None if its LP
-    did not solve), its covering ``plan`` (None if none), the ``stall_gap`` the full search
+    did not solve), its ``plan`` (None if none; RENS's covers every need, the dive's may fall
+    short and still starts the search), the ``stall_gap`` the full search
     should use (1.0 for a model whose bound is weak: floors or tours; None otherwise), and
     ``done``, the solution when the phase already ends the solve."""
 
